@@ -1,0 +1,148 @@
+using System.Globalization;
+using Dgl.Ops;
+using Dgl.Tensors;
+
+namespace Dgl.Bench;
+
+/// <summary>
+/// g-SpMM on the 20M-edge uniform and R-MAT graphs: copy_u/sum and the 1/in-degree weighted sum at F = 16, 64, 128
+/// against torch.sparse.mm (CSR) and the C roofline (../shared/perf/spmm.c, best AVX-512 kernel), u_mul_e/sum with
+/// per-head edge weights (H=4, D=32) against PyTorch's index_select + index_add_, and every backward against our
+/// own forward.
+/// </summary>
+/// <remarks>Options: --graphs uniform,rmat; --widths 16,64,128; --cases copy_u,weighted,u_mul_e (default all); --no-torch; --no-c.</remarks>
+internal sealed class SpmmBench : IBench
+{
+    public string Name => "spmm";
+
+    public string Description => "g-SpMM copy_u/sum, weighted sum, u_mul_e/sum (+backward) vs torch and the C roofline";
+
+    public void Run(BenchContext ctx)
+    {
+        var widths = ctx.Option("--widths") is { } w
+            ? w.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
+            : [16, 64, 128];
+        var cases = ctx.Option("--cases")?.Split(',') ?? ["copy_u", "weighted", "u_mul_e"];
+        foreach (var name in SparseBenchSupport.SelectedGraphs(ctx))
+        {
+            SparseBenchSupport.EnsureGraph(ctx, name);
+            var kernelOnly = new Dictionary<string, double>(StringComparer.Ordinal);
+            var ours = MeasureOurs(name, widths, cases, kernelOnly);
+            var wantC = !ctx.Has("--no-c") && (cases.Contains("copy_u") || cases.Contains("weighted"));
+            var c = wantC ? SparseBenchSupport.RunCRoofline(ctx, name, widths) : [];
+            var torch = SparseBenchSupport.RunTorch(ctx, TorchScript(name, widths, cases));
+            foreach (var (key, ms) in ours)
+            {
+                if (key.EndsWith("-backward", StringComparison.Ordinal))
+                {
+                    var fwd = ours[key[..^"-backward".Length]];
+                    ctx.Report(new BenchRow(Name, key, ms, "ours-forward", fwd));
+                    continue;
+                }
+                if (torch.TryGetValue(key, out var t)) ctx.Report(new BenchRow(Name, key, ms, "torch", t));
+                var kind = key.StartsWith("copy_u", StringComparison.Ordinal) ? "copysum" : key.StartsWith("weighted", StringComparison.Ordinal) ? "weighted" : null;
+                if (kind is not null)
+                {
+                    var f = int.Parse(key[(key.LastIndexOf('F') + 1)..], CultureInfo.InvariantCulture);
+                    if (c.TryGetValue(SparseBenchSupport.CKey(name, f, kind), out var cm))
+                    {
+                        // kernel_ms: the same kernel writing into a preallocated output, as the C program does; the
+                        // difference to ours_ms is the op's fresh output allocation (page faults on a busy machine).
+                        var row = new BenchRow(Name, key, ms, "c-roofline", cm);
+                        if (kernelOnly.TryGetValue(key, out var km)) row.With("kernel_ms", km).With("kernel_ratio", km / cm);
+                        ctx.Report(row);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Dictionary<string, double> MeasureOurs(string name, int[] widths, string[] cases, Dictionary<string, double> kernelOnly)
+    {
+        var res = new Dictionary<string, double>(StringComparer.Ordinal);
+        var g = SparseBenchSupport.LoadGraph(name);
+        var n = g.NumRows;
+        var e = g.NumEntries;
+        // 1/in-degree per edge, as spmm.c's weighted kernel uses.
+        var wdata = new float[e];
+        for (var r = 0; r < n; r++)
+        {
+            var d = g.IndPtr[r + 1] - g.IndPtr[r];
+            for (var k = g.IndPtr[r]; k < g.IndPtr[r + 1]; k++) wdata[k] = 1f / d;
+        }
+        var weights = Tensor.FromArray(wdata, new Shape(e, 1));
+        Console.Error.WriteLine($"  measuring ours on {name} (N={n}, E={e}) …");
+        foreach (var f in widths)
+        {
+            var x = SparseBenchSupport.Features([n, f], 1).RequireGrad();
+            if (cases.Contains("copy_u"))
+            {
+                var key = $"copy_u-sum-{name}-F{f}";
+                res[key] = Measure.MedianMs(() => SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
+                kernelOnly[key] = KernelOnly(g, BinaryOp.CopyLhs, x, null);
+                res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
+            }
+            if (cases.Contains("weighted"))
+            {
+                var key = $"weighted-sum-{name}-F{f}";
+                res[key] = Measure.MedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
+                kernelOnly[key] = KernelOnly(g, BinaryOp.Mul, x, weights);
+                res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
+            }
+        }
+        if (cases.Contains("u_mul_e"))
+        {
+            var x = SparseBenchSupport.Features([n, 4, 32], 2).RequireGrad();
+            var w = SparseBenchSupport.Features([e, 4, 1], 3).RequireGrad();
+            var key = $"u_mul_e-sum-{name}-H4D32";
+            res[key] = Measure.MedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
+            res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
+        }
+        return res;
+    }
+
+    /// <summary>Median time of the g-SpMM kernel alone, into an output allocated (and touched) once beforehand.</summary>
+    private static double KernelOnly(Csr g, BinaryOp op, Tensor x, Tensor? w)
+    {
+        var rows = Sparse.Kernels.SparseRows.Of(g);
+        var shape = Sparse.Kernels.FeatureBroadcast.Create("spmm", op, x.Shape.ToArray()[1..], w?.Shape.ToArray()[1..]);
+        var output = new float[g.NumRows * shape.OutLength];
+        return Measure.MedianMs(() => Sparse.Kernels.SpmmKernel.Run<float>(rows, shape, op, ReduceOp.Sum, x.AsSpan<float>(),
+            w is null ? default : w.AsSpan<float>(), output, default));
+    }
+
+    /// <summary>Median time of the op's backward alone (its recorded node, run repeatedly on a fixed output gradient).</summary>
+    internal static double Backward(Tensor y)
+    {
+        var node = y.GradFn ?? throw new InvalidOperationException("the output has no backward node");
+        var grad = SparseBenchSupport.Features(y.Shape.ToArray(), 99);
+        return Measure.MedianMs(() => node.Backward(grad));
+    }
+
+    private static string TorchScript(string name, int[] widths, string[] cases) => $$"""
+        n, nnz, rowptr, src, dst, deg = load({{SparseBenchSupport.Py(SparseBenchSupport.GraphPath(name))}})
+        ones = torch.ones(nnz)
+        A = torch._sparse_csr_tensor_unsafe(rowptr, src, ones, (n, n))
+        wvals = (1.0 / deg.clamp(min=1).float()).repeat_interleave(deg)
+        Aw = torch._sparse_csr_tensor_unsafe(rowptr, src, wvals, (n, n))
+        cases = {{SparseBenchSupport.Py(string.Join(",", cases))}}.split(",")
+        for F in [{{string.Join(", ", widths)}}]:
+            X = torch.rand(n, F)
+            if "copy_u" in cases:
+                report(f"copy_u-sum-{{name}}-F{F}", median_ms(lambda: torch.sparse.mm(A, X), reps=5, budget=40))
+            if "weighted" in cases:
+                report(f"weighted-sum-{{name}}-F{F}", median_ms(lambda: torch.sparse.mm(Aw, X), reps=5, budget=40))
+            del X
+        X = torch.rand(n, 4, 32) if "u_mul_e" in cases else None
+        W = torch.rand(nnz, 4, 1) if "u_mul_e" in cases else None
+        CH = 1 << 21  # edges per chunk: the per-edge message tensor is E x 128 floats, 10 GB unchunked
+        def u_mul_e():
+            out = torch.zeros(n, 4, 32)
+            for s in range(0, nnz, CH):
+                m = X.index_select(0, src[s:s + CH]) * W[s:s + CH]
+                out.index_add_(0, dst[s:s + CH], m)
+            return out
+        if "u_mul_e" in cases:
+            report("u_mul_e-sum-{{name}}-H4D32", median_ms(u_mul_e, reps=3, budget=60))
+        """;
+}

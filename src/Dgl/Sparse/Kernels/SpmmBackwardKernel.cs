@@ -1,0 +1,583 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Dgl.Ops;
+using Dgl.Tensors.Kernels;
+
+namespace Dgl.Sparse.Kernels;
+
+/// <summary>
+/// Both gradients of a sum/mean g-SpMM with mul or div in one pass over the reversed graph: for every source u and
+/// each out-edge e = (u, v),
+/// dlhs[u] += ∂op/∂lhs(g[v], rhs[e]) and drhs[e] = ∂op/∂rhs(lhs[u], g[v], rhs[e]) (summed over the lanes a broadcast
+/// rhs element covers).
+/// </summary>
+/// <remarks>
+/// The unfused backward gathers the output gradient once for dlhs (g-SpMM over the reversed graph) and the source
+/// features once more for drhs (g-SDDMM); here lhs[u] stays in registers for the whole row, so each edge costs one
+/// gathered g row plus its few rhs elements, about what the forward costs. Each dlhs row is accumulated by one thread
+/// in entry order and each drhs row is written by the one thread that owns its source, so the result does not depend
+/// on the thread count. Handles rows up to eight vectors where lhs is not broadcast and either the rhs row is the
+/// output row or each rhs element covers whole consecutive vectors of it (edge weights [E, 1], per-head weights
+/// [E, H, 1] with head width a multiple of the vector); other shapes take the unfused path.
+/// </remarks>
+internal static unsafe class SpmmBackwardKernel
+{
+    private const int MaxSlots = 8;
+    private const int PrefetchDistance = SpmmKernel.PrefetchDistance;
+
+    [StructLayout(LayoutKind.Auto)]
+    private readonly struct Args<T> where T : unmanaged
+    {
+        public readonly long* IndPtr;
+        public readonly int* Indices;
+        public readonly int* EdgeIds;
+        public readonly T* X;
+        public readonly T* Y;
+        public readonly T* G;
+        public readonly T* DX;
+        public readonly T* DY;
+        public readonly int* ROff;
+        public readonly Vector512<T>* RIdx;
+        public readonly int OutLen, RhsLen, TailCount;
+        public readonly Vector512<T> TailMask, RRowMask;
+
+        public Args(long* indPtr, int* indices, int* edgeIds, T* x, T* y, T* g, T* dx, T* dy, int* rOff, Vector512<T>* rIdx,
+            VectorPlan<T> plan)
+        {
+            IndPtr = indPtr; Indices = indices; EdgeIds = edgeIds; X = x; Y = y; G = g; DX = dx; DY = dy;
+            ROff = rOff; RIdx = rIdx;
+            OutLen = plan.OutLength; RhsLen = plan.Shape.RhsLength; TailCount = plan.TailCount;
+            TailMask = plan.TailMask; RRowMask = plan.Rhs.RowMask;
+        }
+    }
+
+    /// <summary>True when <see cref="Run"/> handles this op and layout.</summary>
+    public static bool Supports<T>(FeatureBroadcast shape, BinaryOp op) where T : unmanaged
+    {
+        if (op is not (BinaryOp.Mul or BinaryOp.Div)) return false;
+        var plan = VectorPlan<T>.Create(shape);
+        if (!plan.Vectorized || plan.Slots == 0 || plan.Slots > MaxSlots || plan.Lhs.Mode != LoadMode.Contiguous) return false;
+        return plan.Rhs.Mode switch
+        {
+            LoadMode.Contiguous => plan.Rhs.SlotOffset[0] == 0 && shape.RhsLength == shape.OutLength,
+            LoadMode.Broadcast or LoadMode.Permute or LoadMode.Scalar => SlotsPerElement<T>(shape, plan.Slots) > 0,
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// For a broadcast rhs: the s in {1, 2, 4, 8} such that output vector i reads only rhs element i / s and the rhs
+    /// row has exactly ceil(slots / s) elements (so drhs is a sum of whole vectors per element), or 0 when there is none.
+    /// </summary>
+    private static int SlotsPerElement<T>(FeatureBroadcast shape, int slots) where T : unmanaged
+    {
+        var v = Vector512<T>.Count;
+        var ri = shape.RhsIndex!;
+        foreach (var s in (ReadOnlySpan<int>)[1, 2, 4, 8])
+        {
+            if (shape.RhsLength != (slots + s - 1) / s) continue;
+            var ok = true;
+            for (var j = 0; j < shape.OutLength && ok; j++) ok = ri[j] == j / v / s;
+            if (ok) return s;
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// dx [rev.NumRows, OutLen] and dy [edges, RhsLen] from g [rev.NumCols, OutLen] (already divided by in-degree for
+    /// mean), x [rev.NumRows, OutLen] and y [edges, RhsLen]; rev is the out-edge CSR (rows are sources).
+    /// </summary>
+    public static void Run<T>(in SparseRows rev, FeatureBroadcast shape, BinaryOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y,
+        ReadOnlySpan<T> g, Span<T> dx, Span<T> dy) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Debug.Assert(Supports<T>(shape, op));
+        if (rev.NumRows == 0) return;
+        var plan = VectorPlan<T>.Create(shape);
+        var perElement = plan.Rhs.Mode == LoadMode.Contiguous ? 1 : SlotsPerElement<T>(shape, plan.Slots);
+        var bounds = RowPartition.ForKernel(rev.IndPtr, rev.NumRows, Math.Max(1, 2 * plan.Slots));
+        fixed (long* pPtr = rev.IndPtr)
+        fixed (int* pIdx = rev.Indices, pEid = rev.EdgeIds, pRo = plan.Rhs.SlotOffset)
+        fixed (T* px = x, py = y, pg = g, pdx = dx, pdy = dy)
+        fixed (Vector512<T>* pRi = plan.Rhs.SlotIndex)
+        {
+            var a = new Args<T>(pPtr, pIdx, pEid, px, py, pg, pdx, pdy, pRo, pRi, plan);
+            var prefetch = SpmmKernel.WorthPrefetching(shape.OutLength * sizeof(T), rev.SkewedColumns);
+            var identity = rev.EdgeIds is null;
+            switch (op)
+            {
+                case BinaryOp.Mul: ByRhs<T, EdgeOp.Mul>(a, plan, perElement, identity, prefetch, bounds); break;
+                default: ByRhs<T, EdgeOp.Div>(a, plan, perElement, identity, prefetch, bounds); break;
+            }
+        }
+    }
+
+    private static void ByRhs<T, TOp>(in Args<T> a, VectorPlan<T> plan, int perElement, bool identity, bool prefetch, int[] bounds)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp
+    {
+        switch (plan.Rhs.Mode)
+        {
+            case LoadMode.Contiguous: ByEdges<T, TOp, Loader.Contiguous>(a, plan, perElement, identity, prefetch, bounds); break;
+            case LoadMode.Broadcast: ByEdges<T, TOp, Loader.Broadcast>(a, plan, perElement, identity, prefetch, bounds); break;
+            case LoadMode.Permute: ByEdges<T, TOp, Loader.Permute>(a, plan, perElement, identity, prefetch, bounds); break;
+            default: ByEdges<T, TOp, Loader.Scalar>(a, plan, perElement, identity, prefetch, bounds); break;
+        }
+    }
+
+    private static void ByEdges<T, TOp, TR>(in Args<T> a, VectorPlan<T> plan, int perElement, bool identity, bool prefetch, int[] bounds)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader
+    {
+        if (identity) ByPerElement<T, TOp, TR, EdgeMap.Identity>(a, plan, perElement, prefetch, bounds);
+        else ByPerElement<T, TOp, TR, EdgeMap.Mapped>(a, plan, perElement, prefetch, bounds);
+    }
+
+    private static void ByPerElement<T, TOp, TR, TE>(in Args<T> a, VectorPlan<T> plan, int perElement, bool prefetch, int[] bounds)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader where TE : struct, IEdgeMap
+    {
+        switch (perElement)
+        {
+            case 1: ByWidth<T, TOp, TR, TE, Width.W1>(a, plan, prefetch, bounds); break;
+            case 2: ByWidth<T, TOp, TR, TE, Width.W2>(a, plan, prefetch, bounds); break;
+            case 4: ByWidth<T, TOp, TR, TE, Width.W4>(a, plan, prefetch, bounds); break;
+            default: ByWidth<T, TOp, TR, TE, Width.W8>(a, plan, prefetch, bounds); break;
+        }
+    }
+
+    private static void ByWidth<T, TOp, TR, TE, TS>(in Args<T> a, VectorPlan<T> plan, bool prefetch, int[] bounds)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader where TE : struct, IEdgeMap
+        where TS : struct, IWidth
+    {
+        switch (plan.Slots, plan.HasTail)
+        {
+            case (8, false): Chunks<T, TOp, TR, TE, Width.W8, TS, Flag.No>(a, prefetch, bounds); break;
+            case (8, true): Chunks<T, TOp, TR, TE, Width.W8, TS, Flag.Yes>(a, prefetch, bounds); break;
+            case (7, false): Chunks<T, TOp, TR, TE, Width.W7, TS, Flag.No>(a, prefetch, bounds); break;
+            case (7, true): Chunks<T, TOp, TR, TE, Width.W7, TS, Flag.Yes>(a, prefetch, bounds); break;
+            case (6, false): Chunks<T, TOp, TR, TE, Width.W6, TS, Flag.No>(a, prefetch, bounds); break;
+            case (6, true): Chunks<T, TOp, TR, TE, Width.W6, TS, Flag.Yes>(a, prefetch, bounds); break;
+            case (5, false): Chunks<T, TOp, TR, TE, Width.W5, TS, Flag.No>(a, prefetch, bounds); break;
+            case (5, true): Chunks<T, TOp, TR, TE, Width.W5, TS, Flag.Yes>(a, prefetch, bounds); break;
+            case (4, false): Chunks<T, TOp, TR, TE, Width.W4, TS, Flag.No>(a, prefetch, bounds); break;
+            case (4, true): Chunks<T, TOp, TR, TE, Width.W4, TS, Flag.Yes>(a, prefetch, bounds); break;
+            case (3, false): Chunks<T, TOp, TR, TE, Width.W3, TS, Flag.No>(a, prefetch, bounds); break;
+            case (3, true): Chunks<T, TOp, TR, TE, Width.W3, TS, Flag.Yes>(a, prefetch, bounds); break;
+            case (2, false): Chunks<T, TOp, TR, TE, Width.W2, TS, Flag.No>(a, prefetch, bounds); break;
+            case (2, true): Chunks<T, TOp, TR, TE, Width.W2, TS, Flag.Yes>(a, prefetch, bounds); break;
+            case (1, false): Chunks<T, TOp, TR, TE, Width.W1, TS, Flag.No>(a, prefetch, bounds); break;
+            default: Chunks<T, TOp, TR, TE, Width.W1, TS, Flag.Yes>(a, prefetch, bounds); break;
+        }
+    }
+
+    private static void Chunks<T, TOp, TR, TE, TW, TS, TTail>(Args<T> a, bool prefetch, int[] bounds)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader where TE : struct, IEdgeMap
+        where TW : struct, IWidth where TS : struct, IWidth where TTail : struct, IFlag
+    {
+        var nnz = a.IndPtr[bounds[^1]];
+        Parallelism.ForChunks(bounds.Length - 1, c =>
+        {
+            var r0 = bounds[c];
+            var r1 = bounds[c + 1];
+            // Rows whose entries reach within the prefetch distance of the end run without prefetching.
+            var safe = r0;
+            if (prefetch)
+            {
+                int lo = r0, hi = r1;
+                while (lo < hi)
+                {
+                    var mid = (lo + hi) >>> 1;
+                    if (a.IndPtr[mid + 1] + PrefetchDistance <= nnz) lo = mid + 1;
+                    else hi = mid;
+                }
+                safe = lo;
+            }
+            if (safe > r0) Rows<T, TOp, TR, TE, TW, TS, TTail, Flag.Yes>(a, r0, safe);
+            if (r1 > safe) Rows<T, TOp, TR, TE, TW, TS, TTail, Flag.No>(a, safe, r1);
+        });
+    }
+
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows<T, TOp, TR, TE, TW, TS, TTail, TPf>(in Args<T> a, int r0, int r1)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader where TE : struct, IEdgeMap
+        where TW : struct, IWidth where TS : struct, IWidth where TTail : struct, IFlag where TPf : struct, IFlag
+    {
+        var n = TW.N;
+        // Output vectors per rhs element (broadcast rhs), and rhs elements per row.
+        var s = TS.N;
+        var heads = n / s;
+        var tail = TTail.Value;
+        var prefetch = TPf.Value;
+        var offR = typeof(TR) == typeof(Loader.Full) || typeof(TR) == typeof(Loader.Scalar);
+        var permR = typeof(TR) == typeof(Loader.Permute);
+        var prepR = permR || typeof(TR) == typeof(Loader.Broadcast);
+        var contiguousR = typeof(TR) == typeof(Loader.Contiguous);
+        int ro0 = offR ? a.ROff[0] : 0, ro1 = offR && n > 1 ? a.ROff[1] : 0, ro2 = offR && n > 2 ? a.ROff[2] : 0, ro3 = offR && n > 3 ? a.ROff[3] : 0, ro4 = offR && n > 4 ? a.ROff[4] : 0, ro5 = offR && n > 5 ? a.ROff[5] : 0, ro6 = offR && n > 6 ? a.ROff[6] : 0, ro7 = offR && n > 7 ? a.ROff[7] : 0;
+        Vector512<T> ri0 = permR ? a.RIdx[0] : default, ri1 = permR && n > 1 ? a.RIdx[1] : default, ri2 = permR && n > 2 ? a.RIdx[2] : default, ri3 = permR && n > 3 ? a.RIdx[3] : default, ri4 = permR && n > 4 ? a.RIdx[4] : default, ri5 = permR && n > 5 ? a.RIdx[5] : default, ri6 = permR && n > 6 ? a.RIdx[6] : default, ri7 = permR && n > 7 ? a.RIdx[7] : default;
+        var tm = a.TailMask;
+        var tc = a.TailCount;
+        var rrm = a.RRowMask;
+        var v = Vector512<T>.Count;
+        var indPtr = a.IndPtr;
+        var idx = a.Indices;
+        var eids = a.EdgeIds;
+        long len = a.OutLen;
+        long rLen = a.RhsLen;
+        var rBytes = a.RhsLen * sizeof(T);
+        var yBase = a.Y + (TR.UsesBase ? a.ROff[0] : 0);
+        var zero = Vector512<T>.Zero;
+
+        for (var r = r0; r < r1; r++)
+        {
+            var k0 = indPtr[r];
+            var k1 = indPtr[r + 1];
+            Vector512<T> x0 = zero, x1 = zero, x2 = zero, x3 = zero, x4 = zero, x5 = zero, x6 = zero, x7 = zero;
+            {
+                var xr = a.X + r * len;
+                x0 = tail && n == 1 ? Simd.LoadPartial(xr + 0 * v, tm, tc) : Vector512.Load(xr + 0 * v);
+                if (n > 1) x1 = tail && n == 2 ? Simd.LoadPartial(xr + 1 * v, tm, tc) : Vector512.Load(xr + 1 * v);
+                if (n > 2) x2 = tail && n == 3 ? Simd.LoadPartial(xr + 2 * v, tm, tc) : Vector512.Load(xr + 2 * v);
+                if (n > 3) x3 = tail && n == 4 ? Simd.LoadPartial(xr + 3 * v, tm, tc) : Vector512.Load(xr + 3 * v);
+                if (n > 4) x4 = tail && n == 5 ? Simd.LoadPartial(xr + 4 * v, tm, tc) : Vector512.Load(xr + 4 * v);
+                if (n > 5) x5 = tail && n == 6 ? Simd.LoadPartial(xr + 5 * v, tm, tc) : Vector512.Load(xr + 5 * v);
+                if (n > 6) x6 = tail && n == 7 ? Simd.LoadPartial(xr + 6 * v, tm, tc) : Vector512.Load(xr + 6 * v);
+                if (n > 7) x7 = tail && n == 8 ? Simd.LoadPartial(xr + 7 * v, tm, tc) : Vector512.Load(xr + 7 * v);
+            }
+            Vector512<T> c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
+            for (var k = k0; k < k1; k++)
+            {
+                if (prefetch)
+                {
+                    PrefetchRow<T, TW>(a.G + idx[k + PrefetchDistance] * len);
+                    var ep = TE.Edge(k + PrefetchDistance, eids);
+                    Simd.PrefetchLines((byte*)(a.Y + ep * rLen), rBytes);
+                    Simd.PrefetchLines((byte*)(a.DY + ep * rLen), rBytes);
+                }
+                var e = TE.Edge(k, eids);
+                var gr = a.G + idx[k] * len;
+                var yr = yBase + e * rLen;
+                var dyr = a.DY + e * rLen;
+                Vector512<T> yp = default;
+                if (prepR) yp = TR.Prepare(yr, rrm, a.RhsLen);
+                Vector512<T> e0 = zero, e1 = zero, e2 = zero, e3 = zero, e4 = zero, e5 = zero, e6 = zero, e7 = zero;
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 1)
+                    {
+                        gv = Simd.LoadPartial(gr + 0 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 0, ro0, ri0, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 0 * v);
+                        yv = TR.Load(yr, yp, 0, ro0, ri0);
+                    }
+                    c0 = LhsGrad<T, TOp>(c0, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 1) Simd.StorePartial(dyr + 0 * v, RhsGrad<T, TOp>(x0, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x0, gv, yv), dyr + 0 * v);
+                    }
+                    else
+                    {
+                        if (0 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x0, gv, yv);
+                        else if (0 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x0, gv, yv);
+                        else if (0 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x0, gv, yv);
+                        else if (0 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x0, gv, yv);
+                        else if (0 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x0, gv, yv);
+                        else if (0 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x0, gv, yv);
+                        else if (0 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x0, gv, yv);
+                        else if (0 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x0, gv, yv);
+                    }
+                }
+                if (n > 1)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 2)
+                    {
+                        gv = Simd.LoadPartial(gr + 1 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 1, ro1, ri1, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 1 * v);
+                        yv = TR.Load(yr, yp, 1, ro1, ri1);
+                    }
+                    c1 = LhsGrad<T, TOp>(c1, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 2) Simd.StorePartial(dyr + 1 * v, RhsGrad<T, TOp>(x1, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x1, gv, yv), dyr + 1 * v);
+                    }
+                    else
+                    {
+                        if (1 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x1, gv, yv);
+                        else if (1 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x1, gv, yv);
+                        else if (1 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x1, gv, yv);
+                        else if (1 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x1, gv, yv);
+                        else if (1 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x1, gv, yv);
+                        else if (1 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x1, gv, yv);
+                        else if (1 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x1, gv, yv);
+                        else if (1 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x1, gv, yv);
+                    }
+                }
+                if (n > 2)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 3)
+                    {
+                        gv = Simd.LoadPartial(gr + 2 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 2, ro2, ri2, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 2 * v);
+                        yv = TR.Load(yr, yp, 2, ro2, ri2);
+                    }
+                    c2 = LhsGrad<T, TOp>(c2, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 3) Simd.StorePartial(dyr + 2 * v, RhsGrad<T, TOp>(x2, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x2, gv, yv), dyr + 2 * v);
+                    }
+                    else
+                    {
+                        if (2 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x2, gv, yv);
+                        else if (2 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x2, gv, yv);
+                        else if (2 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x2, gv, yv);
+                        else if (2 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x2, gv, yv);
+                        else if (2 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x2, gv, yv);
+                        else if (2 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x2, gv, yv);
+                        else if (2 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x2, gv, yv);
+                        else if (2 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x2, gv, yv);
+                    }
+                }
+                if (n > 3)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 4)
+                    {
+                        gv = Simd.LoadPartial(gr + 3 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 3, ro3, ri3, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 3 * v);
+                        yv = TR.Load(yr, yp, 3, ro3, ri3);
+                    }
+                    c3 = LhsGrad<T, TOp>(c3, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 4) Simd.StorePartial(dyr + 3 * v, RhsGrad<T, TOp>(x3, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x3, gv, yv), dyr + 3 * v);
+                    }
+                    else
+                    {
+                        if (3 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x3, gv, yv);
+                        else if (3 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x3, gv, yv);
+                        else if (3 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x3, gv, yv);
+                        else if (3 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x3, gv, yv);
+                        else if (3 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x3, gv, yv);
+                        else if (3 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x3, gv, yv);
+                        else if (3 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x3, gv, yv);
+                        else if (3 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x3, gv, yv);
+                    }
+                }
+                if (n > 4)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 5)
+                    {
+                        gv = Simd.LoadPartial(gr + 4 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 4, ro4, ri4, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 4 * v);
+                        yv = TR.Load(yr, yp, 4, ro4, ri4);
+                    }
+                    c4 = LhsGrad<T, TOp>(c4, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 5) Simd.StorePartial(dyr + 4 * v, RhsGrad<T, TOp>(x4, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x4, gv, yv), dyr + 4 * v);
+                    }
+                    else
+                    {
+                        if (4 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x4, gv, yv);
+                        else if (4 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x4, gv, yv);
+                        else if (4 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x4, gv, yv);
+                        else if (4 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x4, gv, yv);
+                        else if (4 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x4, gv, yv);
+                        else if (4 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x4, gv, yv);
+                        else if (4 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x4, gv, yv);
+                        else if (4 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x4, gv, yv);
+                    }
+                }
+                if (n > 5)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 6)
+                    {
+                        gv = Simd.LoadPartial(gr + 5 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 5, ro5, ri5, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 5 * v);
+                        yv = TR.Load(yr, yp, 5, ro5, ri5);
+                    }
+                    c5 = LhsGrad<T, TOp>(c5, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 6) Simd.StorePartial(dyr + 5 * v, RhsGrad<T, TOp>(x5, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x5, gv, yv), dyr + 5 * v);
+                    }
+                    else
+                    {
+                        if (5 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x5, gv, yv);
+                        else if (5 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x5, gv, yv);
+                        else if (5 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x5, gv, yv);
+                        else if (5 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x5, gv, yv);
+                        else if (5 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x5, gv, yv);
+                        else if (5 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x5, gv, yv);
+                        else if (5 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x5, gv, yv);
+                        else if (5 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x5, gv, yv);
+                    }
+                }
+                if (n > 6)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 7)
+                    {
+                        gv = Simd.LoadPartial(gr + 6 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 6, ro6, ri6, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 6 * v);
+                        yv = TR.Load(yr, yp, 6, ro6, ri6);
+                    }
+                    c6 = LhsGrad<T, TOp>(c6, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 7) Simd.StorePartial(dyr + 6 * v, RhsGrad<T, TOp>(x6, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x6, gv, yv), dyr + 6 * v);
+                    }
+                    else
+                    {
+                        if (6 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x6, gv, yv);
+                        else if (6 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x6, gv, yv);
+                        else if (6 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x6, gv, yv);
+                        else if (6 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x6, gv, yv);
+                        else if (6 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x6, gv, yv);
+                        else if (6 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x6, gv, yv);
+                        else if (6 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x6, gv, yv);
+                        else if (6 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x6, gv, yv);
+                    }
+                }
+                if (n > 7)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 8)
+                    {
+                        gv = Simd.LoadPartial(gr + 7 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 7, ro7, ri7, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 7 * v);
+                        yv = TR.Load(yr, yp, 7, ro7, ri7);
+                    }
+                    c7 = LhsGrad<T, TOp>(c7, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 8) Simd.StorePartial(dyr + 7 * v, RhsGrad<T, TOp>(x7, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x7, gv, yv), dyr + 7 * v);
+                    }
+                    else
+                    {
+                        if (7 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x7, gv, yv);
+                        else if (7 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x7, gv, yv);
+                        else if (7 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x7, gv, yv);
+                        else if (7 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x7, gv, yv);
+                        else if (7 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x7, gv, yv);
+                        else if (7 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x7, gv, yv);
+                        else if (7 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x7, gv, yv);
+                        else if (7 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x7, gv, yv);
+                    }
+                }
+
+                if (!contiguousR)
+                {
+                    dyr[0] = Vector512.Sum(e0);
+                    if (heads > 1) dyr[1] = Vector512.Sum(e1);
+                    if (heads > 2) dyr[2] = Vector512.Sum(e2);
+                    if (heads > 3) dyr[3] = Vector512.Sum(e3);
+                    if (heads > 4) dyr[4] = Vector512.Sum(e4);
+                    if (heads > 5) dyr[5] = Vector512.Sum(e5);
+                    if (heads > 6) dyr[6] = Vector512.Sum(e6);
+                    if (heads > 7) dyr[7] = Vector512.Sum(e7);
+                }
+            }
+            var dxr = a.DX + r * len;
+            StoreSlot(dxr + 0 * v, c0, tail && n == 1, tm, tc);
+            if (n > 1) StoreSlot(dxr + 1 * v, c1, tail && n == 2, tm, tc);
+            if (n > 2) StoreSlot(dxr + 2 * v, c2, tail && n == 3, tm, tc);
+            if (n > 3) StoreSlot(dxr + 3 * v, c3, tail && n == 4, tm, tc);
+            if (n > 4) StoreSlot(dxr + 4 * v, c4, tail && n == 5, tm, tc);
+            if (n > 5) StoreSlot(dxr + 5 * v, c5, tail && n == 6, tm, tc);
+            if (n > 6) StoreSlot(dxr + 6 * v, c6, tail && n == 7, tm, tc);
+            if (n > 7) StoreSlot(dxr + 7 * v, c7, tail && n == 8, tm, tc);
+        }
+    }
+
+
+    /// <summary>dlhs accumulation: ∂(a op b)/∂a · g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> LhsGrad<T, TOp>(Vector512<T> acc, Vector512<T> g, Vector512<T> y) where T : unmanaged where TOp : struct, IEdgeOp
+    {
+        if (typeof(TOp) == typeof(EdgeOp.Mul)) return Simd.MulAdd(g, y, acc);
+        return acc + g / y;
+    }
+
+    /// <summary>acc + drhs per lane, for an rhs element broadcast over several lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> RhsGradAcc<T, TOp>(Vector512<T> acc, Vector512<T> x, Vector512<T> g, Vector512<T> y) where T : unmanaged where TOp : struct, IEdgeOp
+    {
+        if (typeof(TOp) == typeof(EdgeOp.Mul)) return Simd.MulAdd(x, g, acc);
+        return acc - x * g / (y * y);
+    }
+
+    /// <summary>Prefetches a gathered output-gradient row: one line per vector slot, plus the line its end may spill into.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchRow<T, TW>(T* row) where T : unmanaged where TW : struct, IWidth
+    {
+        var p = (byte*)row;
+        var n = TW.N;
+        Simd.Prefetch(p);
+        if (n > 1) Simd.Prefetch(p + 64);
+        if (n > 2) Simd.Prefetch(p + 128);
+        if (n > 3) Simd.Prefetch(p + 192);
+        if (n > 4) Simd.Prefetch(p + 256);
+        if (n > 5) Simd.Prefetch(p + 320);
+        if (n > 6) Simd.Prefetch(p + 384);
+        if (n > 7) Simd.Prefetch(p + 448);
+        Simd.Prefetch(p + n * 64 - 1);
+    }
+
+    /// <summary>drhs per lane: ∂(a op b)/∂b · g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> RhsGrad<T, TOp>(Vector512<T> x, Vector512<T> g, Vector512<T> y) where T : unmanaged where TOp : struct, IEdgeOp
+    {
+        if (typeof(TOp) == typeof(EdgeOp.Mul)) return x * g;
+        return -(x * g) / (y * y);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSlot<T>(T* p, Vector512<T> value, bool partial, Vector512<T> tm, int tc) where T : unmanaged
+    {
+        if (partial) Simd.StorePartial(p, value, tm, tc);
+        else Vector512.Store(value, p);
+    }
+}
