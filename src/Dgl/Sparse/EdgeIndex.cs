@@ -9,12 +9,15 @@ namespace Dgl.Ops;
 internal sealed class EdgeIndex
 {
     private readonly Csr? _dst;
-    private readonly Csr? _src;
+    private readonly Func<Csr>? _reverse;
+    private Csr? _src;
     private readonly long[]? _segments;
     private Csr? _builtDst;
 
-    private EdgeIndex(Csr? dst, Csr? src, int[]? cooSrc, int[]? cooDst, long[]? segments, int numSrc, int numDst, long numEdges)
+    private EdgeIndex(Csr? dst, Csr? src, int[]? cooSrc, int[]? cooDst, long[]? segments, int numSrc, int numDst, long numEdges,
+        Func<Csr>? reverse = null)
     {
+        _reverse = reverse;
         _dst = dst;
         _src = src;
         CooSrc = cooSrc;
@@ -37,6 +40,15 @@ internal sealed class EdgeIndex
 
     /// <summary>True for segment structures (no source ids: only ops that never read them apply).</summary>
     public bool IsSegments => _segments is not null;
+
+    /// <summary>An in-edge CSC whose out-edge CSR the caller can build on demand (the graph's lazily built format):
+    /// backward asks for it only when it needs the reverse direction.</summary>
+    public static EdgeIndex FromInCsr(Csr inCsr, Func<Csr> outCsr)
+    {
+        ArgumentNullException.ThrowIfNull(inCsr);
+        CsrInfo.Get(inCsr);
+        return new EdgeIndex(inCsr, null, null, null, null, inCsr.NumCols, inCsr.NumRows, inCsr.NumEntries, outCsr);
+    }
 
     public static EdgeIndex FromCsr(Csr csr, CsrRows rows, Csr? reverse = null)
     {
@@ -86,6 +98,12 @@ internal sealed class EdgeIndex
         get
         {
             if (_segments is not null) throw new InvalidOperationException("segments have no source side");
+            if (_src is null && _reverse is not null)
+            {
+                var src = _reverse();
+                CsrInfo.RegisterTranspose(DstCsr, src);
+                _src = src;
+            }
             return SparseRows.Of(_src ?? CsrInfo.Transpose(DstCsr));
         }
     }

@@ -199,9 +199,12 @@ internal static class SparseReference
     }
 
     /// <summary>Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise, naming the first offender.</summary>
-    public static void Close(double[] expected, Tensor actual, double rtol, double atol, string what)
+    public static void Close(double[] expected, Tensor actual, double rtol, double atol, string what) =>
+        Close(expected, Values(actual), rtol, atol, what);
+
+    /// <summary>Asserts |actual − expected| ≤ atol + rtol·|expected| elementwise, naming the first offender.</summary>
+    public static void Close(double[] expected, double[] a, double rtol, double atol, string what)
     {
-        var a = Values(actual);
         Assert.Equal(expected.Length, a.Length);
         for (var i = 0; i < a.Length; i++)
         {

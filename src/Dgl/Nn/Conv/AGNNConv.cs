@@ -54,7 +54,7 @@ public sealed class AGNNConv : Module, IBipartiteGraphModule
     }
 
     /// <summary>Computes h' on a graph or block from features [NumSrcNodes, …].</summary>
-    /// <exception cref="InvalidOperationException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
+    /// <exception cref="ArgumentException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
     public Tensor Forward(Graph graph, Tensor features)
     {
         var csr = ConvSupport.InCsr(graph, nameof(AGNNConv));

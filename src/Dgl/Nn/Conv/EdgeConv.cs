@@ -51,7 +51,7 @@ public sealed class EdgeConv : Module, IBipartiteGraphModule
     public bool AllowZeroInDegree { get; set; }
 
     /// <summary>Computes h' on a graph or block from features [NumSrcNodes, inFeat].</summary>
-    /// <exception cref="InvalidOperationException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
+    /// <exception cref="ArgumentException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
     public Tensor Forward(Graph graph, Tensor features)
     {
         var csr = ConvSupport.InCsr(graph, nameof(EdgeConv));

@@ -104,7 +104,7 @@ public sealed class GMMConv : Module
     }
 
     /// <summary>Computes h' from node features [NumSrcNodes, inFeats] and pseudo-coordinates [E, dim].</summary>
-    /// <exception cref="InvalidOperationException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
+    /// <exception cref="ArgumentException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
     public Tensor Forward(Graph graph, Tensor features, Tensor pseudo)
     {
         var csr = ConvSupport.InCsr(graph, nameof(GMMConv));
