@@ -57,7 +57,7 @@ public sealed class AGNNConv : Module, IBipartiteGraphModule
     /// <exception cref="ArgumentException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
     public Tensor Forward(Graph graph, Tensor features)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(AGNNConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(AGNNConv));
         var x = ConvSupport.ExpandAsPair(graph, features, csr, nameof(AGNNConv));
         var normSrc = Normalize(x.Src);
         return Run(csr, x.Src, normSrc, graph.IsBlock ? Normalize(x.Dst) : normSrc);
@@ -66,7 +66,7 @@ public sealed class AGNNConv : Module, IBipartiteGraphModule
     /// <summary>Computes h' on a bipartite relation from (source, destination) features.</summary>
     public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) features)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(AGNNConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(AGNNConv));
         var x = ConvSupport.CheckPair(csr, features, nameof(AGNNConv));
         return Run(csr, x.Src, Normalize(x.Src), Normalize(x.Dst));
     }

@@ -51,6 +51,17 @@ internal static partial class ConvSupport
         return s_structures.GetValue(inCsr, c => new Structure(c));
     }
 
+    /// <summary>
+    /// The in-edge CSC of the graph's only relation with the graph's own edge ids (edge tensors indexed by edge id go
+    /// with it unchanged), for modules that take or return per-edge tensors in edge-id order.
+    /// </summary>
+    /// <exception cref="ArgumentException">The graph has several relations.</exception>
+    public static Csr EdgeIdCsr(Graph graph, string module)
+    {
+        Relation(graph, module);
+        return graph.InCsr(0);
+    }
+
     /// <summary>The entry-ordered in-edge CSC of the graph's only relation (see <see cref="Relation"/>).</summary>
     public static Csr InCsr(Graph graph, string module) => Relation(graph, module).In;
 

@@ -54,14 +54,14 @@ public sealed class EdgeConv : Module, IBipartiteGraphModule
     /// <exception cref="ArgumentException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
     public Tensor Forward(Graph graph, Tensor features)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(EdgeConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(EdgeConv));
         return Run(csr, ConvSupport.ExpandAsPair(graph, features, csr, nameof(EdgeConv)));
     }
 
     /// <summary>Computes h' on a bipartite relation from (source, destination) features.</summary>
     public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) features)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(EdgeConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(EdgeConv));
         return Run(csr, ConvSupport.CheckPair(csr, features, nameof(EdgeConv)));
     }
 

@@ -57,14 +57,14 @@ public sealed class GINEConv : Module
     /// <summary>Computes h' from node features [NumSrcNodes, D] and edge features [E, D].</summary>
     public Tensor Forward(Graph graph, Tensor nodeFeatures, Tensor edgeFeatures)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(GINEConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(GINEConv));
         return Run(csr, ConvSupport.ExpandAsPair(graph, nodeFeatures, csr, nameof(GINEConv)), edgeFeatures);
     }
 
     /// <summary>Computes h' on a bipartite relation from (source, destination) node features and edge features.</summary>
     public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) nodeFeatures, Tensor edgeFeatures)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(GINEConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(GINEConv));
         return Run(csr, ConvSupport.CheckPair(csr, nodeFeatures, nameof(GINEConv)), edgeFeatures);
     }
 

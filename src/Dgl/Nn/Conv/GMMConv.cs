@@ -107,14 +107,14 @@ public sealed class GMMConv : Module
     /// <exception cref="ArgumentException">A destination has no in-edge and <see cref="AllowZeroInDegree"/> is false.</exception>
     public Tensor Forward(Graph graph, Tensor features, Tensor pseudo)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(GMMConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(GMMConv));
         return Run(csr, ConvSupport.ExpandAsPair(graph, features, csr, nameof(GMMConv)), pseudo);
     }
 
     /// <summary>Computes h' on a bipartite relation from (source, destination) features and pseudo-coordinates.</summary>
     public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) features, Tensor pseudo)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(GMMConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(GMMConv));
         return Run(csr, ConvSupport.CheckPair(csr, features, nameof(GMMConv)), pseudo);
     }
 

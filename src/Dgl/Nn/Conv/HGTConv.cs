@@ -152,7 +152,7 @@ public sealed class HGTConv : Module
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(ntypes);
         ArgumentNullException.ThrowIfNull(etypes);
-        var csr = ConvSupport.InCsr(graph, nameof(HGTConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(HGTConv));
         var (xSrc, xDst) = ConvSupport.ExpandAsPair(graph, features, csr, nameof(HGTConv));
         ConvSupport.CheckRows(nameof(HGTConv), ntypes, csr.NumCols, "node types", "source nodes");
         var srcTypes = ntypes;

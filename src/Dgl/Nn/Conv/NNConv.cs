@@ -89,14 +89,14 @@ public sealed class NNConv : Module
     /// <summary>Computes h' from node features [NumSrcNodes, inFeats] and edge features [E, …].</summary>
     public Tensor Forward(Graph graph, Tensor features, Tensor edgeFeatures)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(NNConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(NNConv));
         return Run(csr, ConvSupport.ExpandAsPair(graph, features, csr, nameof(NNConv)), edgeFeatures);
     }
 
     /// <summary>Computes h' on a bipartite relation from (source, destination) features and edge features.</summary>
     public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) features, Tensor edgeFeatures)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(NNConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(NNConv));
         return Run(csr, ConvSupport.CheckPair(csr, features, nameof(NNConv)), edgeFeatures);
     }
 

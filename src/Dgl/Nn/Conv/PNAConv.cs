@@ -111,7 +111,7 @@ public sealed class PNAConv : Module, IGraphModule
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(features);
-        var csr = ConvSupport.InCsr(graph, nameof(PNAConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(PNAConv));
         if (graph.IsBlock || csr.NumRows != csr.NumCols)
             throw new ArgumentException("PNAConv: needs a homogeneous graph (not a block or a bipartite relation)", nameof(graph));
         if (features.Rank != 2 || features.Size(0) != csr.NumRows || features.Size(1) != InSize)

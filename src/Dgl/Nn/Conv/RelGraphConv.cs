@@ -116,7 +116,7 @@ public sealed class RelGraphConv : Module, IGraphModule
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(etypes);
-        var csr = ConvSupport.InCsr(graph, nameof(RelGraphConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(RelGraphConv));
         ConvSupport.CheckRows(nameof(RelGraphConv), features, csr.NumCols, "features", "source nodes");
         if (!graph.IsBlock && csr.NumRows != csr.NumCols)
             throw new ArgumentException($"{nameof(RelGraphConv)}: the graph has {csr.NumCols} source and {csr.NumRows} destination nodes; pass a homogeneous graph or a block", nameof(graph));

@@ -67,7 +67,7 @@ public sealed class LabelPropagation : Module
     public Tensor Forward(Graph graph, Tensor labels, Tensor? mask = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        var csr = ConvSupport.InCsr(graph, nameof(LabelPropagation));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(LabelPropagation));
         ConvSupport.CheckRows(nameof(LabelPropagation), labels, csr.NumRows, "labels", "nodes");
         using var _ = GradMode.NoGrad();
         var y0 = labels.Rank > 1 && labels.Size(1) > 1 ? labels.To(DType.Float32) : labels.Reshape(-1).Long().OneHot(dtype: DType.Float32);
