@@ -39,7 +39,7 @@ public abstract class BlockSampler : ISampler<BlockBatch>
     {
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(seeds);
-        return SampleFromNodes(graph, seeds.NodesPerType(graph, Name), null, seeds.RandomKey);
+        return SampleFromNodes(graph, seeds.NodesPerType(graph, Name), null, seeds.Random);
     }
 
     /// <summary>
@@ -49,9 +49,9 @@ public abstract class BlockSampler : ISampler<BlockBatch>
     public BlockBatch Sample(Graph graph, IdArray seeds, ulong randomKey = 0) => Sample(graph, SeedBatch.Of(seeds, randomKey));
 
     /// <summary>Samples from per-type seeds, never picking the excluded edges (the entry edge prediction uses).</summary>
-    internal BlockBatch SampleFromNodes(Graph g, int[][] seeds, ExcludedEdges?[]? excluded, ulong key)
+    internal BlockBatch SampleFromNodes(Graph g, int[][] seeds, ExcludedEdges?[]? excluded, BatchRandom random)
     {
-        var blocks = SampleBlocks(g, seeds, excluded, key);
+        var blocks = SampleBlocks(g, seeds, excluded, random);
         Prefetch(blocks);
         var nt = g.NodeTypes.Count;
         var input = new Tensor[nt];
@@ -65,7 +65,7 @@ public abstract class BlockSampler : ISampler<BlockBatch>
     }
 
     /// <summary>The blocks for <paramref name="seeds"/> (per node type index), input layer first.</summary>
-    private protected abstract Graph[] SampleBlocks(Graph g, int[][] seeds, ExcludedEdges?[]? excluded, ulong key);
+    private protected abstract Graph[] SampleBlocks(Graph g, int[][] seeds, ExcludedEdges?[]? excluded, BatchRandom random);
 
     private void Prefetch(Graph[] blocks)
     {

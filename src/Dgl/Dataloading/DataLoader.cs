@@ -287,7 +287,7 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IAsyncEnumerable<T
             {
                 var ids = new int[len];
                 for (var i = 0; i < len; i++) ids[i] = loader._ids[_order?[start + i] ?? start + i];
-                return SeedBatch.Create(ids, null, null, key, b, _epoch);
+                return SeedBatch.Create(ids, null, null, key, b, _epoch, _epochKey);
             }
             // Group by type (stable), types in dictionary order; only the types present.
             var numTypes = loader._nodeTypes?.Length ?? loader._edgeTypes!.Length;
@@ -302,11 +302,11 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IAsyncEnumerable<T
             {
                 var d = new Dictionary<string, int[]>(StringComparer.Ordinal);
                 for (var t = 0; t < numTypes; t++) if (lists[t] is { } l) d[nts[t]] = [.. l];
-                return SeedBatch.Create(null, d, null, key, b, _epoch);
+                return SeedBatch.Create(null, d, null, key, b, _epoch, _epochKey);
             }
             var e = new Dictionary<CanonicalEdgeType, int[]>();
             for (var t = 0; t < numTypes; t++) if (lists[t] is { } l) e[loader._edgeTypes![t]] = [.. l];
-            return SeedBatch.Create(null, null, e, key, b, _epoch);
+            return SeedBatch.Create(null, null, e, key, b, _epoch, _epochKey);
         }
     }
 

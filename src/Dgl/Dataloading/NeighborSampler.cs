@@ -73,14 +73,14 @@ public class NeighborSampler : BlockSampler
 
     private protected override string Name => "NeighborSampler";
 
-    private protected override Graph[] SampleBlocks(Graph g, int[][] seeds, ExcludedEdges?[]? excluded, ulong key)
+    private protected override Graph[] SampleBlocks(Graph g, int[][] seeds, ExcludedEdges?[]? excluded, BatchRandom random)
     {
         // Out-edges of g are the in-edges of its reverse (same edge ids, shared structure).
         var view = EdgeDir == EdgeDirection.Out ? g.Reverse(copyNdata: true, copyEdata: true) : g;
         var blocks = new Graph[Fanouts.Count];
         for (var l = Fanouts.Count - 1; l >= 0; l--)
         {
-            var picks = SampledGraphs.SampleRelations(view, seeds, Fanouts[l].Resolve(view, Name), EdgeDirection.In, Prob, Replace, excluded, RandomStream.Derive(key, l), Name);
+            var picks = SampledGraphs.SampleRelations(view, seeds, Fanouts[l].Resolve(view, Name), EdgeDirection.In, Prob, Replace, excluded, RandomStream.Derive(random.Key, l), Name);
             blocks[l] = SampledGraphs.Block(view, seeds, picks, Name);
             seeds = SourceIds(blocks[l]);
         }

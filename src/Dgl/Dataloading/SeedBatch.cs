@@ -14,8 +14,9 @@ namespace Dgl.Dataloading;
 /// </remarks>
 public sealed class SeedBatch
 {
-    private SeedBatch(int[]? ids, IReadOnlyDictionary<string, int[]>? nodeIds, IReadOnlyDictionary<CanonicalEdgeType, int[]>? edgeIds, ulong randomKey, int index, int epoch)
+    private SeedBatch(int[]? ids, IReadOnlyDictionary<string, int[]>? nodeIds, IReadOnlyDictionary<CanonicalEdgeType, int[]>? edgeIds, ulong randomKey, int index, int epoch, ulong epochKey)
     {
+        EpochKey = epochKey;
         Ids = ids;
         NodeIds = nodeIds;
         EdgeIds = edgeIds;
@@ -36,6 +37,10 @@ public sealed class SeedBatch
     /// <summary>The key of this batch's random choices.</summary>
     public ulong RandomKey { get; }
 
+    /// <summary>The key of the batch's epoch, for samplers whose batches share randomness (LABOR's batch
+    /// dependency): a function of (loader seed, epoch) only.</summary>
+    public ulong EpochKey { get; }
+
     /// <summary>The batch's position in its epoch.</summary>
     public int Index { get; }
 
@@ -47,13 +52,13 @@ public sealed class SeedBatch
 
     /// <summary>A batch of untyped seeds (for calling a sampler directly).</summary>
     public static SeedBatch Of(IdArray ids, ulong randomKey = 0, int index = 0, int epoch = 0) =>
-        new(ids.Array, null, null, randomKey, index, epoch);
+        new(ids.Array, null, null, randomKey, index, epoch, randomKey);
 
     /// <summary>A batch of seed nodes per node type.</summary>
     public static SeedBatch OfNodes(IReadOnlyDictionary<string, IdArray> ids, ulong randomKey = 0, int index = 0, int epoch = 0)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        return new(null, ids.ToDictionary(kv => kv.Key, kv => kv.Value.Array, StringComparer.Ordinal), null, randomKey, index, epoch);
+        return new(null, ids.ToDictionary(kv => kv.Key, kv => kv.Value.Array, StringComparer.Ordinal), null, randomKey, index, epoch, randomKey);
     }
 
     /// <summary>A batch of seed edges per edge type (names are resolved against <paramref name="g"/>).</summary>
@@ -61,11 +66,14 @@ public sealed class SeedBatch
     {
         ArgumentNullException.ThrowIfNull(g);
         ArgumentNullException.ThrowIfNull(ids);
-        return new(null, null, ids.ToDictionary(kv => g.ToCanonicalEdgeType(kv.Key), kv => kv.Value.Array), randomKey, index, epoch);
+        return new(null, null, ids.ToDictionary(kv => g.ToCanonicalEdgeType(kv.Key), kv => kv.Value.Array), randomKey, index, epoch, randomKey);
     }
 
-    internal static SeedBatch Create(int[]? ids, IReadOnlyDictionary<string, int[]>? nodeIds, IReadOnlyDictionary<CanonicalEdgeType, int[]>? edgeIds, ulong randomKey, int index, int epoch) =>
-        new(ids, nodeIds, edgeIds, randomKey, index, epoch);
+    internal static SeedBatch Create(int[]? ids, IReadOnlyDictionary<string, int[]>? nodeIds, IReadOnlyDictionary<CanonicalEdgeType, int[]>? edgeIds, ulong randomKey, int index, int epoch, ulong epochKey) =>
+        new(ids, nodeIds, edgeIds, randomKey, index, epoch, epochKey);
+
+    /// <summary>The batch's randomness as the samplers use it.</summary>
+    internal BatchRandom Random => new(RandomKey, EpochKey, Index);
 
     /// <summary>Seed nodes per node type index of <paramref name="g"/> (untyped ids need a graph with one node type).</summary>
     /// <exception cref="ArgumentException">The batch holds edge ids, or untyped ids for a graph with several node types.</exception>
@@ -104,3 +112,7 @@ public sealed class SeedBatch
     internal Tensor IdsTensor(string op) =>
         Ids is { } ids ? Tensor.FromArray(ids) : throw SamplingErrors.Argument("seeds", $"{op}: this sampler takes untyped indices, but the batch holds ids per type");
 }
+
+/// <summary>A batch's random keys: its own, its epoch's, and its index in the epoch.</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)]
+internal readonly record struct BatchRandom(ulong Key, ulong EpochKey, int Index);

@@ -96,3 +96,23 @@ internal static class EdgeWeightColumn
         return result;
     }
 }
+
+/// <summary>Reads a weight feature by edge id with a dtype switch per read (for walks, which read few weights per
+/// step and gain nothing from a specialised loop).</summary>
+internal sealed class WeightReader(Tensor weights)
+{
+    private readonly float[]? _f = weights.DType == DType.Float32 ? (float[])weights.Data : null;
+    private readonly double[]? _d = weights.DType == DType.Float64 ? (double[])weights.Data : null;
+    private readonly bool[]? _b = weights.DType == DType.Bool ? (bool[])weights.Data : null;
+    private readonly int _offset = weights.Offset;
+
+    /// <summary>The weight of edge <paramref name="eid"/>.</summary>
+    public double this[int eid]
+    {
+        get
+        {
+            var e = _offset + eid;
+            return _f is not null ? _f[e] : _d is not null ? _d[e] : _b![e] ? 1 : 0;
+        }
+    }
+}
