@@ -346,8 +346,8 @@ internal static class CopyKernels
                 {
                     ref var s = ref Unsafe.Add(ref src, iq + (nint)ij * sj);
                     ref var d = ref Unsafe.Add(ref dst, (nint)iq * dq + ij);
-                    if (typeof(TWord) == typeof(uint)) Transpose8x8(ref Unsafe.As<TWord, float>(ref s), sj, ref Unsafe.As<TWord, float>(ref d), dq);
-                    else Transpose4x4(ref Unsafe.As<TWord, double>(ref s), sj, ref Unsafe.As<TWord, double>(ref d), dq);
+                    if (typeof(TWord) == typeof(uint)) BlockTranspose.Transpose8x8(ref Unsafe.As<TWord, float>(ref s), sj, ref Unsafe.As<TWord, float>(ref d), dq);
+                    else BlockTranspose.Transpose4x4(ref Unsafe.As<TWord, double>(ref s), sj, ref Unsafe.As<TWord, double>(ref d), dq);
                 }
             }
             if (jEnd < j1) TransposeScalar(ref src, sj, ref dst, dq, q0, qEnd, jEnd, j1);
@@ -355,63 +355,6 @@ internal static class CopyKernels
             return;
         }
         TransposeScalar(ref src, sj, ref dst, dq, q0, q1, j0, j1);
-    }
-
-    /// <summary>Transposes an 8×8 block of 4-byte words: source rows are 8 consecutive words (stride sj), destination rows likewise (stride dq).
-    /// The words move through float registers by shuffles only, so any bit pattern survives.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(ref float s, int sj, ref float d, int dq)
-    {
-        var r0 = Vector256.LoadUnsafe(ref s);
-        var r1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, sj));
-        var r2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, 2 * (nint)sj));
-        var r3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, 3 * (nint)sj));
-        var r4 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, 4 * (nint)sj));
-        var r5 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, 5 * (nint)sj));
-        var r6 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, 6 * (nint)sj));
-        var r7 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, 7 * (nint)sj));
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref d);
-        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref Unsafe.Add(ref d, dq));
-        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref Unsafe.Add(ref d, 2 * (nint)dq));
-        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref Unsafe.Add(ref d, 3 * (nint)dq));
-        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref Unsafe.Add(ref d, 4 * (nint)dq));
-        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref Unsafe.Add(ref d, 5 * (nint)dq));
-        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref Unsafe.Add(ref d, 6 * (nint)dq));
-        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref Unsafe.Add(ref d, 7 * (nint)dq));
-    }
-
-    /// <summary>Transposes a 4×4 block of 8-byte words (see <see cref="Transpose8x8"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose4x4(ref double s, int sj, ref double d, int dq)
-    {
-        var r0 = Vector256.LoadUnsafe(ref s);
-        var r1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, sj));
-        var r2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, 2 * (nint)sj));
-        var r3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref s, 3 * (nint)sj));
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        Avx.Permute2x128(t0, t2, 0x20).StoreUnsafe(ref d);
-        Avx.Permute2x128(t1, t3, 0x20).StoreUnsafe(ref Unsafe.Add(ref d, dq));
-        Avx.Permute2x128(t0, t2, 0x31).StoreUnsafe(ref Unsafe.Add(ref d, 2 * (nint)dq));
-        Avx.Permute2x128(t1, t3, 0x31).StoreUnsafe(ref Unsafe.Add(ref d, 3 * (nint)dq));
     }
 
     private static void TransposeScalar<TWord>(ref TWord src, int sj, ref TWord dst, int dq, int q0, int q1, int j0, int j1) where TWord : unmanaged

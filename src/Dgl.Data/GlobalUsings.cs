@@ -1,0 +1,2 @@
+global using Dgl.Tensors;
+global using Dgl;
