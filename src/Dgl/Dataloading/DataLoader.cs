@@ -21,6 +21,7 @@ namespace Dgl.Dataloading;
 /// channel of pending results (capacity <c>NumWorkers × PrefetchFactor</c>); the consumer takes results from that
 /// channel in order, so batches arrive in order however the workers finish, and no more than the capacity are
 /// sampled ahead. Breaking out of a <c>foreach</c>, cancelling, or disposing the loader stops the workers.
+/// Enumerate with <c>foreach</c>, <see cref="Enumerate"/> (with a token) or <c>await foreach</c>.
 /// An exception in a worker surfaces when the consumer reaches that batch.</para>
 /// <para><b>Typed ids.</b> Given ids per node (or edge) type, the loader concatenates them in dictionary order,
 /// shuffles them together, and hands each batch over as a dictionary holding the types present in it.</para>
@@ -34,7 +35,7 @@ namespace Dgl.Dataloading;
 ///     foreach (var batch in loader) Train(batch.Blocks);
 /// </code>
 /// </example>
-public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IAsyncEnumerable<TBatch>, IDisposable
+public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IDisposable
 {
     private readonly Graph _graph;
     private readonly ISampler<TBatch> _sampler;
@@ -150,8 +151,17 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IAsyncEnumerable<T
         return Run(new EpochPlan(this, epoch), cancellationToken);
     }
 
-    /// <summary>Enumerates the next epoch's batches asynchronously.</summary>
-    public async IAsyncEnumerator<TBatch> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Enumerates the next epoch's batches asynchronously (<c>await foreach (var b in loader)</c>). The loader does not
+    /// implement <see cref="IAsyncEnumerable{T}"/> itself, so that LINQ on it stays unambiguous; use
+    /// <see cref="AsAsyncEnumerable"/> where the interface is needed.
+    /// </summary>
+    public IAsyncEnumerator<TBatch> GetAsyncEnumerator(CancellationToken cancellationToken = default) => RunAsync(cancellationToken);
+
+    /// <summary>The next epoch's batches as an <see cref="IAsyncEnumerable{T}"/>.</summary>
+    public IAsyncEnumerable<TBatch> AsAsyncEnumerable() => new AsyncView(this);
+
+    private async IAsyncEnumerator<TBatch> RunAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
         var epoch = Interlocked.Increment(ref _epoch) - 1;
@@ -243,6 +253,11 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IAsyncEnumerable<T
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(indices);
         return [.. indices.Keys.Select(k => graph.ToCanonicalEdgeType(k))];
+    }
+
+    private sealed class AsyncView(DataLoader<TBatch> loader) : IAsyncEnumerable<TBatch>
+    {
+        public IAsyncEnumerator<TBatch> GetAsyncEnumerator(CancellationToken cancellationToken = default) => loader.RunAsync(cancellationToken);
     }
 
     /// <summary>One epoch's order of the ids and the keys of its batches.</summary>
@@ -346,6 +361,7 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IAsyncEnumerable<T
         public TBatch Next()
         {
             var token = _cts.Token;
+            token.ThrowIfCancellationRequested();
             if (!_results.Reader.TryRead(out var next))
             {
                 if (!_results.Reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult() || !_results.Reader.TryRead(out next))
@@ -357,6 +373,7 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IAsyncEnumerable<T
         /// <summary>The next batch in order.</summary>
         public async ValueTask<TBatch> NextAsync()
         {
+            _cts.Token.ThrowIfCancellationRequested();
             var next = await _results.Reader.ReadAsync(_cts.Token).ConfigureAwait(false);
             return await next.Task.ConfigureAwait(false);
         }

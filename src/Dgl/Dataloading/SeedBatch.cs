@@ -50,23 +50,23 @@ public sealed class SeedBatch
     /// <summary>How many seeds the batch holds.</summary>
     public int Count => Ids?.Length ?? NodeIds?.Values.Sum(a => a.Length) ?? EdgeIds!.Values.Sum(a => a.Length);
 
-    /// <summary>A batch of untyped seeds (for calling a sampler directly).</summary>
-    public static SeedBatch Of(IdArray ids, ulong randomKey = 0, int index = 0, int epoch = 0) =>
-        new(ids.Array, null, null, randomKey, index, epoch, randomKey);
+    /// <summary>A batch of untyped seeds (for calling a sampler directly); the epoch key defaults to the batch key.</summary>
+    public static SeedBatch Of(IdArray ids, ulong randomKey = 0, int index = 0, int epoch = 0, ulong? epochKey = null) =>
+        new(ids.Array, null, null, randomKey, index, epoch, epochKey ?? randomKey);
 
     /// <summary>A batch of seed nodes per node type.</summary>
-    public static SeedBatch OfNodes(IReadOnlyDictionary<string, IdArray> ids, ulong randomKey = 0, int index = 0, int epoch = 0)
+    public static SeedBatch OfNodes(IReadOnlyDictionary<string, IdArray> ids, ulong randomKey = 0, int index = 0, int epoch = 0, ulong? epochKey = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        return new(null, ids.ToDictionary(kv => kv.Key, kv => kv.Value.Array, StringComparer.Ordinal), null, randomKey, index, epoch, randomKey);
+        return new(null, ids.ToDictionary(kv => kv.Key, kv => kv.Value.Array, StringComparer.Ordinal), null, randomKey, index, epoch, epochKey ?? randomKey);
     }
 
     /// <summary>A batch of seed edges per edge type (names are resolved against <paramref name="g"/>).</summary>
-    public static SeedBatch OfEdges(Graph g, IReadOnlyDictionary<EdgeTypeKey, IdArray> ids, ulong randomKey = 0, int index = 0, int epoch = 0)
+    public static SeedBatch OfEdges(Graph g, IReadOnlyDictionary<EdgeTypeKey, IdArray> ids, ulong randomKey = 0, int index = 0, int epoch = 0, ulong? epochKey = null)
     {
         ArgumentNullException.ThrowIfNull(g);
         ArgumentNullException.ThrowIfNull(ids);
-        return new(null, null, ids.ToDictionary(kv => g.ToCanonicalEdgeType(kv.Key), kv => kv.Value.Array), randomKey, index, epoch, randomKey);
+        return new(null, null, ids.ToDictionary(kv => g.ToCanonicalEdgeType(kv.Key), kv => kv.Value.Array), randomKey, index, epoch, epochKey ?? randomKey);
     }
 
     internal static SeedBatch Create(int[]? ids, IReadOnlyDictionary<string, int[]>? nodeIds, IReadOnlyDictionary<CanonicalEdgeType, int[]>? edgeIds, ulong randomKey, int index, int epoch, ulong epochKey) =>

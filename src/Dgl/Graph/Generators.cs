@@ -114,7 +114,7 @@ public static partial class Generators
         foreach (var (p, name) in new[] { (a, nameof(a)), (b, nameof(b)), (c, nameof(c)) })
             if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(name, $"Rmat: probability {name} = {p} must lie in [0, 1]");
         if (a + b + c > 1 + 1e-12)
-            throw new ArgumentOutOfRangeException(nameof(c), $"Rmat: a + b + c = {a + b + c} exceeds 1 (d = 1 - a - b - c must be >= 0)");
+            throw new ArgumentOutOfRangeException(nameof(c), $"Rmat: a + b + c = {a + b + c:G6} exceeds 1 (d = 1 - a - b - c must be >= 0)");
         var key = RandomStream.KeyFrom(generator);
         var levels = GeneratorKernels.BitsFor((ulong)numNodes);
         // Quadrant thresholds on 16 random bits per level (probabilities resolved to 1/65536).
