@@ -123,11 +123,16 @@ internal static class RowSampling
         var rowStart = GC.AllocateUninitializedArray<long>(n);
         var rowDeg = GC.AllocateUninitializedArray<int>(n);
         var errors = new FirstError();
+        // Visit the rows in (nearly) increasing order, so that the reads of the offsets and neighbour lists move
+        // forward through memory (the hardware prefetcher follows) instead of jumping at random; each row still
+        // draws from its own stream and writes its own slice, so the result is the same.
+        var order = VisitOrder(rows, csr.NumRows);
         Parallelism.For(n, RowGrain, (s, e) =>
         {
-            for (var i = s; i < e; i++)
+            for (var k = s; k < e; k++)
             {
-                if (i + PrefetchRows < e) Prefetch(indPtr, rows[i + PrefetchRows]);
+                var i = order is null ? k : order[k];
+                if (k + PrefetchRows < e) Prefetch(indPtr, rows[order is null ? k + PrefetchRows : order[k + PrefetchRows]]);
                 var lo = indPtr[rows[i]];
                 var hi = indPtr[rows[i] + 1];
                 rowStart[i] = lo;
@@ -152,13 +157,15 @@ internal static class RowSampling
         Parallelism.For(n, RowGrain, (s, e) =>
         {
             var scratch = new Scratch();
-            for (var i = s; i < e; i++)
+            for (var k = s; k < e; k++)
             {
-                if (i + PrefetchRows < e)
+                var i = order is null ? k : order[k];
+                if (k + PrefetchRows < e)
                 {
                     // The row's neighbours (and edge ids) are the next cache misses: start them early.
-                    Prefetch(indices, rowStart[i + PrefetchRows]);
-                    if (!identity) Prefetch(eids, rowStart[i + PrefetchRows]);
+                    var ahead = rowStart[order is null ? k + PrefetchRows : order[k + PrefetchRows]];
+                    Prefetch(indices, ahead);
+                    if (!identity) Prefetch(eids, ahead);
                 }
                 var c = offsets[i + 1] - offsets[i];
                 if (c == 0) continue;
@@ -182,19 +189,19 @@ internal static class RowSampling
                     SortSmall(pos);
                     for (var j = 0; j < c; j++)
                     {
-                        var k = lo + pos[j];
-                        outN[j] = indices[k];
-                        outE[j] = identity ? (int)k : eids[k];
+                        var at = lo + pos[j];
+                        outN[j] = indices[at];
+                        outE[j] = identity ? (int)at : eids[at];
                     }
                     continue;
                 }
                 // Eligible positions of the row (positive weight, not excluded), in row order.
                 var elig = scratch.Eligible(d);
                 var m = 0;
-                for (var k = 0; k < d; k++)
+                for (var j = 0; j < d; j++)
                 {
-                    var eid = eids[lo + k];
-                    if (w.Get(eid) > 0 && (excluded is null || !excluded.Contains(eid))) elig[m++] = k;
+                    var eid = eids[lo + j];
+                    if (w.Get(eid) > 0 && (excluded is null || !excluded.Contains(eid))) elig[m++] = j;
                 }
                 if (!replace && c == m)
                 {
@@ -229,6 +236,24 @@ internal static class RowSampling
             }
         });
         return new RowPicks(offsets, nbr, outEids);
+    }
+
+    /// <summary>
+    /// A permutation of the positions of <paramref name="rows"/> that visits them by increasing row bucket (a counting
+    /// sort on the top 12 bits of the row id; stable), or null when there are too few rows to matter.
+    /// </summary>
+    private static int[]? VisitOrder(int[] rows, int numRows)
+    {
+        var n = rows.Length;
+        if (n < 4096 || numRows < 1 << 16) return null;
+        var shift = Math.Max(0, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)numRows) - 12);
+        var buckets = (numRows >> shift) + 1;
+        var start = new int[buckets + 1];
+        foreach (var r in rows) start[(r >> shift) + 1]++;
+        for (var b = 0; b < buckets; b++) start[b + 1] += start[b];
+        var order = GC.AllocateUninitializedArray<int>(n);
+        for (var i = 0; i < n; i++) order[start[rows[i] >> shift]++] = i;
+        return order;
     }
 
     /// <summary>Rows this far ahead are prefetched: enough to cover a DRAM miss with the work of the rows between.</summary>

@@ -10,9 +10,6 @@ namespace Dgl.Sampling;
 /// </summary>
 internal static class SampledGraphs
 {
-    // The public argument the seeds come from, for exception messages.
-    private static readonly string SeedsParam = "nodes";
-
     /// <summary>Seeds of a graph with one node type, checked against its node count.</summary>
     public static int[][] Seeds(Graph g, IdArray nodes, string op)
     {
@@ -147,63 +144,46 @@ internal static class SampledGraphs
     public static Graph Block(Graph g, int[][] dst, RowPicks?[] picks, string op, string? extraName = null, Tensor?[]? extra = null)
     {
         var nt = g.NodeTypes.Count;
-        var srcMaps = new IdMap[nt];
-        try
+        var newSrc = new int[picks.Length][];
+        for (var r = 0; r < picks.Length; r++) newSrc[r] = picks[r] is { } p ? GC.AllocateUninitializedArray<int>(p.Count) : [];
+        var srcIds = new int[nt][];
+        for (var t = 0; t < nt; t++)
         {
-            for (var t = 0; t < nt; t++)
-            {
-                long capacity = dst[t].Length;
-                for (var r = 0; r < picks.Length; r++)
-                    if (g.RelationSrcType(r) == t && picks[r] is { } p) capacity += p.Count;
-                srcMaps[t] = new IdMap(g.NumSrcNodes(t), (int)Math.Min(capacity, g.NumSrcNodes(t)));
-                foreach (var v in dst[t])
-                    if (!srcMaps[t].TryAddNew(v, out _))
-                        throw new ArgumentException($"{op}: seed node {v} of type '{g.NodeTypes[t]}' is listed twice; seeds of a block must be distinct", SeedsParam);
-            }
-            var numDst = dst.Select(a => a.Length).ToArray();
-            var mapped = new (int[] Src, int[] Dst, int[] Eid)[picks.Length];
+            var sequence = new List<int[]>();
+            var output = new List<int[]>();
             for (var r = 0; r < picks.Length; r++)
             {
-                if (picks[r] is not { } p)
-                {
-                    mapped[r] = ([], [], []);
-                    continue;
-                }
-                var map = srcMaps[g.RelationSrcType(r)];
-                var nbr = p.Neighbors;
-                var newSrc = GC.AllocateUninitializedArray<int>(nbr.Length);
-                for (var e = 0; e < nbr.Length; e++) newSrc[e] = map.Insert(nbr[e]);
-                // The destination of seed i's picks is destination node i: no lookup needed.
-                mapped[r] = (newSrc, ExpandRows(null, p.Offsets), p.EdgeIds);
+                if (g.RelationSrcType(r) != t || picks[r] is not { } p) continue;
+                sequence.Add(p.Neighbors);
+                output.Add(newSrc[r]);
             }
-            var srcIds = srcMaps.Select(m => m.Values()).ToArray();
-            var numSrc = srcIds.Select(a => a.Length).ToArray();
-            var rels = new (CanonicalEdgeType, Adjacency)[picks.Length];
-            var edgeFrames = new Frame[picks.Length];
-            for (var r = 0; r < rels.Length; r++)
-            {
-                var type = g.RelationType(r);
-                rels[r] = (type, Adjacency.FromCoo(numSrc[g.RelationSrcType(r)], numDst[g.RelationDstType(r)], mapped[r].Src, mapped[r].Dst));
-                edgeFrames[r] = g.EdgeFrame(r).Subframe(mapped[r].Eid, Graph.EdgeOwner(type));
-                edgeFrames[r].SetTrusted(Graph.EID, Tensor.FromArray(mapped[r].Eid));
-                if (extra?[r] is { } x) edgeFrames[r].SetTrusted(extraName!, x);
-            }
-            var srcFrames = new Frame[nt];
-            var dstFrames = new Frame[nt];
-            for (var t = 0; t < nt; t++)
-            {
-                srcFrames[t] = g.SrcFrame(t).Subframe(srcIds[t], $"source nodes of type '{g.NodeTypes[t]}'");
-                srcFrames[t].SetTrusted(Graph.NID, Tensor.FromArray(srcIds[t]));
-                var dstIds = (int[])dst[t].Clone();
-                dstFrames[t] = g.SrcFrame(t).Subframe(dstIds, $"destination nodes of type '{g.NodeTypes[t]}'");
-                dstFrames[t].SetTrusted(Graph.NID, Tensor.FromArray(dstIds));
-            }
-            return Graph.Build([.. g.NodeTypes], numSrc, numDst, rels, isBlock: true, srcFrames, dstFrames, edgeFrames);
+            srcIds[t] = Relabel.Run(g.NumSrcNodes(t), dst[t], sequence, output, op, g.NodeTypes[t]);
         }
-        finally
+        var numDst = dst.Select(a => a.Length).ToArray();
+        var numSrc = srcIds.Select(a => a.Length).ToArray();
+        var rels = new (CanonicalEdgeType, Adjacency)[picks.Length];
+        var edgeFrames = new Frame[picks.Length];
+        for (var r = 0; r < rels.Length; r++)
         {
-            foreach (var m in srcMaps) m?.Dispose();
+            var type = g.RelationType(r);
+            // The destination of seed i's picks is destination node i: no lookup needed.
+            var (blockDst, eids) = picks[r] is { } p ? (ExpandRows(null, p.Offsets), p.EdgeIds) : ([], []);
+            rels[r] = (type, Adjacency.FromCoo(numSrc[g.RelationSrcType(r)], numDst[g.RelationDstType(r)], newSrc[r], blockDst));
+            edgeFrames[r] = g.EdgeFrame(r).Subframe(eids, Graph.EdgeOwner(type));
+            edgeFrames[r].SetTrusted(Graph.EID, Tensor.FromArray(eids));
+            if (extra?[r] is { } x) edgeFrames[r].SetTrusted(extraName!, x);
         }
+        var srcFrames = new Frame[nt];
+        var dstFrames = new Frame[nt];
+        for (var t = 0; t < nt; t++)
+        {
+            srcFrames[t] = g.SrcFrame(t).Subframe(srcIds[t], $"source nodes of type '{g.NodeTypes[t]}'");
+            srcFrames[t].SetTrusted(Graph.NID, Tensor.FromArray(srcIds[t]));
+            var dstIds = (int[])dst[t].Clone();
+            dstFrames[t] = g.SrcFrame(t).Subframe(dstIds, $"destination nodes of type '{g.NodeTypes[t]}'");
+            dstFrames[t].SetTrusted(Graph.NID, Tensor.FromArray(dstIds));
+        }
+        return Graph.Build([.. g.NodeTypes], numSrc, numDst, rels, isBlock: true, srcFrames, dstFrames, edgeFrames);
     }
 
     /// <summary>Row i repeated offsets[i+1] − offsets[i] times (as <c>ids[i]</c>, or <c>i</c> when ids is null).</summary>
@@ -211,7 +191,10 @@ internal static class SampledGraphs
     {
         var n = offsets.Length - 1;
         var result = GC.AllocateUninitializedArray<int>(offsets[n]);
-        for (var i = 0; i < n; i++) result.AsSpan(offsets[i], offsets[i + 1] - offsets[i]).Fill(ids is null ? i : ids[i]);
+        Dgl.Tensors.Kernels.Parallelism.For(n, 1 << 13, (s, e) =>
+        {
+            for (var i = s; i < e; i++) result.AsSpan(offsets[i], offsets[i + 1] - offsets[i]).Fill(ids is null ? i : ids[i]);
+        });
         return result;
     }
 }
