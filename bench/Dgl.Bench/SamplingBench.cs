@@ -45,7 +45,6 @@ internal sealed class SamplingBench : IBench
         var workers = ctx.Int("--workers", 0);
         var epochs = ctx.Int("--epochs", scale < 0.5 ? 5 : 2);
         var (g, genSeconds, saveSeconds, loadSeconds) = LoadOrGenerate(ctx, scale);
-        g.CreateFormats();
         var train = IdArray.FromTensor(g.NData["train_mask"]);
         var sampler = new NeighborSampler([15, 10, 5], prefetchNodeFeats: ["feat"], prefetchLabels: ["label"]);
         using var loader = new DataLoader<BlockBatch>(g, train, sampler, batchSize: 1024, shuffle: true, seed: 7, numWorkers: workers);

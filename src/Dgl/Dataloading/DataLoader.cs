@@ -92,8 +92,8 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IDisposable
         Seed = seed ?? Generator.Default.NextUInt64();
         NumWorkers = numWorkers;
         PrefetchFactor = prefetchFactor;
-        // Workers must not race to build the lazy CSR formats on first use.
-        if (numWorkers > 0) graph.CreateFormats();
+        // No CreateFormats here: the graph builds each format once on first use, thread-safely, and a sampler needs
+        // only some of them (in-edge sampling never needs the out-CSR, which would double the structure's memory).
     }
 
     /// <summary>The graph being sampled.</summary>

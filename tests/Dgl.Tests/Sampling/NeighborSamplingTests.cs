@@ -187,6 +187,23 @@ public class NeighborSamplingTests
     }
 
     [Fact]
+    public void ASeedsPicksDependOnlyOnTheKeyAndItsPosition()
+    {
+        // Many seeds on a large graph take the bucketed visiting order; the first ten alone do not. Seed i draws from
+        // the stream of (key, i) either way, so its picks must be the same.
+        var g = Generators.RandomGraph(70_000, 700_000, generator: new Generator(12));
+        var seeds = Enumerable.Range(0, 6000).Select(i => (int)((i * 2654435761L) % 70_000)).Distinct().ToArray();
+        var all = g.SampleNeighbors(seeds, 4, generator: new Generator(13));
+        var perSeed = CheckFrontier(g, all, seeds);
+        var inEdges = InEdges(g);
+        foreach (var v in seeds) Assert.Equal(Math.Min(4, inEdges[v].Count), perSeed[v].Count);
+        var few = g.SampleNeighbors(seeds[..10], 4, generator: new Generator(13));
+        var eidsAll = Naive.Ints(all.EData[Graph.EID]);
+        var eidsFew = Naive.Ints(few.EData[Graph.EID]);
+        Assert.Equal(eidsFew, eidsAll.Take(eidsFew.Length));
+    }
+
+    [Fact]
     public void HeterogeneousSamplingHonoursFanoutPerEdgeType()
     {
         var g = Graph.CreateHetero(new Dictionary<CanonicalEdgeType, (IdArray, IdArray)>
