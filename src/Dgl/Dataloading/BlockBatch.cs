@@ -36,6 +36,17 @@ public sealed class BlockBatch
     /// <summary>The blocks, from the input layer to the output layer.</summary>
     public IReadOnlyList<Graph> Blocks { get; }
 
+    /// <summary>
+    /// Checks that the batch has one block per layer of a model with <paramref name="numLayers"/> layers (a sampler
+    /// with a different number of fanouts than the model has layers is a common slip).
+    /// </summary>
+    /// <exception cref="ArgumentException">The counts differ (the message names both).</exception>
+    public void EnsureLayers(int numLayers)
+    {
+        if (Blocks.Count != numLayers)
+            throw new ArgumentException($"the batch has {Blocks.Count} blocks (one per fanout of the sampler) but the model has {numLayers} layers; give the sampler one fanout per layer", nameof(numLayers));
+    }
+
     /// <summary>Deconstructs into (input nodes, output nodes, blocks) for a graph with one node type.</summary>
     public void Deconstruct(out Tensor inputNodes, out Tensor outputNodes, out IReadOnlyList<Graph> blocks)
     {

@@ -5,7 +5,7 @@ namespace Dgl.Dataloading;
 /// <summary>
 /// The layer-neighbour (LABOR) block sampler (DGL's <c>dgl.dataloading.LaborSampler</c>; Balın and Çatalyürek,
 /// NeurIPS 2023): a <see cref="NeighborSampler"/> whose layers use
-/// <see cref="GraphSampling.SampleLabors"/>, so that seeds share sampled neighbours and each layer touches far
+/// <c>GraphSampling.SampleLabors</c>, so that seeds share sampled neighbours and each layer touches far
 /// fewer distinct nodes for the same expected fanout.
 /// </summary>
 /// <remarks>

@@ -328,6 +328,38 @@ public static partial class GraphSampling
         return (frontier, imp);
     }
 
+    /// <summary>
+    /// <see cref="SampleLabors(Graph, IdArray, int, EdgeDirection, string?, int, ulong?, ulong?, double, IdArray?, bool, bool, Generator?)"/>
+    /// for a graph with several node or edge types: seeds per node type, a fanout for every edge type or per edge
+    /// type, excluded edges per edge type. All edge types share the variates of a node.
+    /// </summary>
+    public static (Graph Frontier, IReadOnlyList<Tensor?> Importances) SampleLabors(
+        this Graph g,
+        IReadOnlyDictionary<string, IdArray> nodes,
+        Fanout fanout,
+        EdgeDirection edgeDir = EdgeDirection.In,
+        string? prob = null,
+        int importanceSampling = 0,
+        ulong? randomSeed = null,
+        ulong? randomSeed2 = null,
+        double seed2Contribution = 0,
+        IReadOnlyDictionary<EdgeTypeKey, IdArray>? excludeEdges = null,
+        bool copyNodeData = true,
+        bool copyEdgeData = true,
+        Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(g);
+        if (!(seed2Contribution >= 0 && seed2Contribution <= 1))
+            throw new ArgumentOutOfRangeException(nameof(seed2Contribution), $"SampleLabors: seed2Contribution = {seed2Contribution} must lie in [0, 1]");
+        var seeds = SampledGraphs.Seeds(g, nodes, "SampleLabors");
+        var excluded = SampledGraphs.Excluded(g, excludeEdges);
+        var s0 = randomSeed ?? RandomStream.KeyFrom(generator);
+        var variates = new LaborVariates(s0, randomSeed2 ?? s0, seed2Contribution);
+        var (picks, imp) = SampleLaborsCore(g, seeds, fanout.Resolve(g, "SampleLabors"), edgeDir, prob, importanceSampling, variates, excluded);
+        var frontier = SampledGraphs.Frontier(g, seeds, picks, edgeDir, copyNodeData, copyEdgeData, "edge_weights", imp);
+        return (frontier, imp);
+    }
+
     internal static (RowPicks?[] Picks, Tensor?[] Importances) SampleLaborsCore(Graph g, int[][] seeds, int[] fanouts, EdgeDirection dir, string? prob, int importanceSampling, LaborVariates variates, ExcludedEdges?[]? excluded)
     {
         const string op = "SampleLabors";
