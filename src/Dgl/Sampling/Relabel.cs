@@ -45,6 +45,68 @@ internal static class Relabel
                 }
                 slot[dst[i]] = i;
             }
+            if (Sequential(universe, sequence))
+            {
+                newNodes = SequentialPass(slot, numDst, sequence, output);
+            }
+            else
+            {
+                newNodes = ParallelPasses(slot, numDst, sequence, output);
+            }
+            var src = GC.AllocateUninitializedArray<int>(numDst + newNodes.Length);
+            dst.CopyTo(src, 0);
+            newNodes.CopyTo(src, numDst);
+            foreach (var v in src) slot[v] = -1;
+            clean = true;
+            return src;
+        }
+        finally
+        {
+            // Only a fully cleaned slot array goes back to the pool (an exception may leave marks anywhere).
+            if (clean) Return(slot);
+        }
+    }
+
+    /// <summary>
+    /// One pass on one thread when the parallel passes would not pay: each parallel pass reads the slot of every
+    /// pick, four passes in all, so on few threads with a slot array larger than the core's cache (every read a miss)
+    /// the single sequential pass wins.
+    /// </summary>
+    private static bool Sequential(int universe, IReadOnlyList<int[]> sequence)
+    {
+        long picks = 0;
+        foreach (var part in sequence) picks += part.Length;
+        if (picks < 2 * Chunk) return true;
+        return Parallelism.MaxThreads < 4 && (long)universe * sizeof(int) > 2 << 20;
+    }
+
+    private static int[] SequentialPass(int[] slot, int numDst, IReadOnlyList<int[]> sequence, IReadOnlyList<int[]> output)
+    {
+        var fresh = new List<int>();
+        var next = numDst;
+        for (var part = 0; part < sequence.Count; part++)
+        {
+            var seq = sequence[part];
+            var outp = output[part];
+            for (var p = 0; p < seq.Length; p++)
+            {
+                var v = seq[p];
+                var id = slot[v];
+                if (id < 0)
+                {
+                    id = next++;
+                    slot[v] = id;
+                    fresh.Add(v);
+                }
+                outp[p] = id;
+            }
+        }
+        return [.. fresh];
+    }
+
+    private static int[] ParallelPasses(int[] slot, int numDst, IReadOnlyList<int[]> sequence, IReadOnlyList<int[]> output)
+    {
+        {
             // Chunks of each part of the sequence (fixed size: the numbering does not depend on the thread count).
             var chunks = new List<(int Part, int Start, int End, long Offset)>();
             long offset = 0;
@@ -83,8 +145,7 @@ internal static class Relabel
                 counts[c + 1] = k;
             });
             for (var c = 0; c < chunks.Count; c++) counts[c + 1] += counts[c];
-            newNodes = GC.AllocateUninitializedArray<int>(counts[chunks.Count]);
-            var result = newNodes;
+            var result = GC.AllocateUninitializedArray<int>(counts[chunks.Count]);
             // (4) Number them in sequence order.
             Parallelism.ForChunks(chunks.Count, c =>
             {
@@ -108,17 +169,7 @@ internal static class Relabel
                 var outp = output[part];
                 for (var p = s; p < e; p++) outp[p] = slot[seq[p]];
             });
-            var src = GC.AllocateUninitializedArray<int>(numDst + newNodes.Length);
-            dst.CopyTo(src, 0);
-            newNodes.CopyTo(src, numDst);
-            foreach (var v in src) slot[v] = -1;
-            clean = true;
-            return src;
-        }
-        finally
-        {
-            // Only a fully cleaned slot array goes back to the pool (an exception may leave marks anywhere).
-            if (clean) Return(slot);
+            return result;
         }
     }
 
