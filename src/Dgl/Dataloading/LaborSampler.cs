@@ -93,7 +93,7 @@ public sealed class LaborSampler : BlockSampler
             // DGL offsets the seeds by the layer's position from the output (unless layer_dependency).
             var shift = LayerDependency ? 0 : Fanouts.Count - 1 - l;
             var variates = new LaborVariates(RandomStream.Derive(s0, shift), RandomStream.Derive(s1, shift), contribution);
-            var (picks, imp) = GraphSampling.SampleLaborsCore(view, seeds, Fanouts[l].Resolve(view, Name), EdgeDirection.In, Prob, ImportanceSampling, variates, excluded);
+            var (picks, imp) = GraphSampling.SampleLaborsCore(view, seeds, Fanouts[l].Resolve(g, Name), EdgeDirection.In, Prob, ImportanceSampling, variates, excluded);
             blocks[l] = SampledGraphs.Block(view, seeds, picks, Name, "edge_weights", imp);
             seeds = SourceIds(blocks[l]);
         }

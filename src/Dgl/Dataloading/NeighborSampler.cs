@@ -75,12 +75,13 @@ public class NeighborSampler : BlockSampler
 
     private protected override Graph[] SampleBlocks(Graph g, int[][] seeds, ExcludedEdges?[]? excluded, BatchRandom random)
     {
-        // Out-edges of g are the in-edges of its reverse (same edge ids, shared structure).
+        // Out-edges of g are the in-edges of its reverse (same relation order and edge ids, shared structure), so
+        // fanouts and exclusions given for g's relations apply to the view's unchanged.
         var view = EdgeDir == EdgeDirection.Out ? g.Reverse(copyNdata: true, copyEdata: true) : g;
         var blocks = new Graph[Fanouts.Count];
         for (var l = Fanouts.Count - 1; l >= 0; l--)
         {
-            var picks = SampledGraphs.SampleRelations(view, seeds, Fanouts[l].Resolve(view, Name), EdgeDirection.In, Prob, Replace, excluded, RandomStream.Derive(random.Key, l), Name);
+            var picks = SampledGraphs.SampleRelations(view, seeds, Fanouts[l].Resolve(g, Name), EdgeDirection.In, Prob, Replace, excluded, RandomStream.Derive(random.Key, l), Name);
             blocks[l] = SampledGraphs.Block(view, seeds, picks, Name);
             seeds = SourceIds(blocks[l]);
         }
