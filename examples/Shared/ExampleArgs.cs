@@ -33,7 +33,7 @@ internal sealed class ExampleArgs
         for (var i = 0; i < args.Length; i++)
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal))
-                throw new ArgumentException($"unexpected argument '{args[i]}'; options look like --name value");
+                throw new ArgumentException($"unexpected argument '{args[i]}'; options look like --name value", nameof(args));
             var name = args[i][2..];
             if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
@@ -85,7 +85,7 @@ internal static class ExampleResult
         ArgumentNullException.ThrowIfNull(values);
         var mean = values.Count == 0 ? double.NaN : values.Average();
         var std = values.Count == 0 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Count);
-        var json = JsonSerializer.Serialize(new Dictionary<string, object>
+        var json = JsonSerializer.Serialize(new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["model"] = model,
             ["dataset"] = dataset,

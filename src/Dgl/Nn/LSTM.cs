@@ -3,47 +3,67 @@ using Dgl.Tensors;
 namespace Dgl.Nn;
 
 /// <summary>
-/// A single-layer, unidirectional long short-term memory (PyTorch's <c>nn.LSTM</c> with <c>num_layers=1</c>), per step t:
+/// A long short-term memory over sequences (PyTorch's <c>nn.LSTM</c>), per step t of each layer and direction:
 /// <code>
 /// i = σ(W_ii x_t + b_ii + W_hi h + b_hi)    f = σ(W_if x_t + b_if + W_hf h + b_hf)
 /// g = tanh(W_ig x_t + b_ig + W_hg h + b_hg)  o = σ(W_io x_t + b_io + W_ho h + b_ho)
 /// c = f ⊙ c + i ⊙ g                          h = o ⊙ tanh(c)
 /// </code>
+/// With <c>numLayers</c> &gt; 1 each layer reads the previous layer's outputs; when <c>bidirectional</c>, each layer
+/// also runs backwards in time and the two directions' outputs are concatenated.
 /// </summary>
 /// <remarks>
-/// Parameters have PyTorch's names and layouts (<c>weight_ih_l0</c> [4H, in] with the gates stacked i, f, g, o;
-/// <c>weight_hh_l0</c> [4H, H]; <c>bias_ih_l0</c>, <c>bias_hh_l0</c> [4H]), so state dictionaries interchange. The input
-/// projection of every step is one GEMM up front; each step then costs one [B, H]·[H, 4H] product. Differentiable
-/// through every step (autograd records the recurrence).
+/// Parameters have PyTorch's names and layouts (<c>weight_ih_l{k}</c> [4H, in] with the gates stacked i, f, g, o;
+/// <c>weight_hh_l{k}</c> [4H, H]; <c>bias_ih_l{k}</c>, <c>bias_hh_l{k}</c> [4H]; <c>…_reverse</c> for the backward
+/// direction), so state dictionaries interchange. The input projection of every step is one GEMM up front; each step
+/// then costs one [B, H]·[H, 4H] product. Differentiable through every step (autograd records the recurrence). No
+/// dropout between layers.
 /// </remarks>
 /// <example>
 /// <code>
 /// var lstm = new LSTM(8, 16, batchFirst: true, generator: new Generator(0));
 /// var (output, (h, c)) = lstm.Forward(Tensor.Randn([4, 5, 8]));   // output [4, 5, 16], h and c [1, 4, 16]
+/// var deep = new LSTM(8, 16, numLayers: 2, bidirectional: true);
+/// var (o2, (h2, c2)) = deep.Forward(Tensor.Randn([5, 4, 8]));     // o2 [5, 4, 32], h2 and c2 [4, 4, 16]
 /// </code>
 /// </example>
 public sealed class LSTM : Module
 {
+    private readonly List<(Parameter Ih, Parameter Hh, Parameter? BIh, Parameter? BHh)> _cells = [];
+
     /// <summary>Creates the layer and initialises it.</summary>
     /// <param name="inputSize">Features per step of the input.</param>
     /// <param name="hiddenSize">H, the size of h and c.</param>
+    /// <param name="numLayers">Stacked layers (default 1).</param>
     /// <param name="bias">Learn the two bias vectors (default true).</param>
     /// <param name="batchFirst">Inputs and outputs are [batch, steps, features] (default false: [steps, batch, features]).</param>
+    /// <param name="bidirectional">Also run each layer backwards in time (default false).</param>
     /// <param name="dtype">Parameter dtype (default float32).</param>
     /// <param name="generator">Random stream for the initial values.</param>
-    public LSTM(int inputSize, int hiddenSize, bool bias = true, bool batchFirst = false, DType dtype = DType.Float32, Generator? generator = null)
+    public LSTM(int inputSize, int hiddenSize, int numLayers = 1, bool bias = true, bool batchFirst = false, bool bidirectional = false,
+        DType dtype = DType.Float32, Generator? generator = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(inputSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numLayers, 1);
         InputSize = inputSize;
         HiddenSize = hiddenSize;
+        NumLayers = numLayers;
         BatchFirst = batchFirst;
-        WeightIh = RegisterParameter("weight_ih_l0", Tensor.Zeros([4 * hiddenSize, inputSize], dtype));
-        WeightHh = RegisterParameter("weight_hh_l0", Tensor.Zeros([4 * hiddenSize, hiddenSize], dtype));
-        if (bias)
+        Bidirectional = bidirectional;
+        var directions = bidirectional ? 2 : 1;
+        for (var layer = 0; layer < numLayers; layer++)
         {
-            BiasIh = RegisterParameter("bias_ih_l0", Tensor.Zeros([4 * hiddenSize], dtype));
-            BiasHh = RegisterParameter("bias_hh_l0", Tensor.Zeros([4 * hiddenSize], dtype));
+            var layerIn = layer == 0 ? inputSize : hiddenSize * directions;
+            for (var d = 0; d < directions; d++)
+            {
+                var suffix = $"_l{layer}" + (d == 1 ? "_reverse" : "");
+                _cells.Add((
+                    RegisterParameter("weight_ih" + suffix, Tensor.Zeros([4 * hiddenSize, layerIn], dtype)),
+                    RegisterParameter("weight_hh" + suffix, Tensor.Zeros([4 * hiddenSize, hiddenSize], dtype)),
+                    bias ? RegisterParameter("bias_ih" + suffix, Tensor.Zeros([4 * hiddenSize], dtype)) : null,
+                    bias ? RegisterParameter("bias_hh" + suffix, Tensor.Zeros([4 * hiddenSize], dtype)) : null));
+            }
         }
         ResetParameters(generator);
     }
@@ -54,20 +74,26 @@ public sealed class LSTM : Module
     /// <summary>H.</summary>
     public int HiddenSize { get; }
 
+    /// <summary>Stacked layers.</summary>
+    public int NumLayers { get; }
+
     /// <summary>Whether the batch dimension comes first.</summary>
     public bool BatchFirst { get; }
 
-    /// <summary>[W_ii; W_if; W_ig; W_io], [4H, inputSize].</summary>
-    public Parameter WeightIh { get; }
+    /// <summary>Whether each layer also runs backwards.</summary>
+    public bool Bidirectional { get; }
 
-    /// <summary>[W_hi; W_hf; W_hg; W_ho], [4H, H].</summary>
-    public Parameter WeightHh { get; }
+    /// <summary>Layer 0's [W_ii; W_if; W_ig; W_io], [4H, inputSize].</summary>
+    public Parameter WeightIh => _cells[0].Ih;
 
-    /// <summary>Input biases [4H], or null.</summary>
-    public Parameter? BiasIh { get; }
+    /// <summary>Layer 0's [W_hi; W_hf; W_hg; W_ho], [4H, H].</summary>
+    public Parameter WeightHh => _cells[0].Hh;
 
-    /// <summary>Hidden biases [4H], or null.</summary>
-    public Parameter? BiasHh { get; }
+    /// <summary>Layer 0's input biases [4H], or null.</summary>
+    public Parameter? BiasIh => _cells[0].BIh;
+
+    /// <summary>Layer 0's hidden biases [4H], or null.</summary>
+    public Parameter? BiasHh => _cells[0].BHh;
 
     /// <summary>PyTorch's initialisation: every parameter U(−1/√H, 1/√H), drawn in registration order.</summary>
     public override void ResetParameters(Generator? generator = null)
@@ -78,8 +104,9 @@ public sealed class LSTM : Module
 
     /// <summary>Runs the sequence.</summary>
     /// <param name="input">[steps, batch, inputSize] ([batch, steps, inputSize] when batch-first).</param>
-    /// <param name="state">Initial (h₀, c₀), each [1, batch, H]; zeros when null.</param>
-    /// <returns>The hidden state of every step ([steps, batch, H], or batch-first), and the last (h, c), each [1, batch, H].</returns>
+    /// <param name="state">Initial (h₀, c₀), each [layers·directions, batch, H]; zeros when null.</param>
+    /// <returns>The last layer's hidden state at every step ([steps, batch, directions·H], or batch-first), and the
+    /// last (h, c) of every layer and direction, each [layers·directions, batch, H].</returns>
     /// <exception cref="TensorShapeException">The input is not 3-D with inputSize features, or the state does not fit.</exception>
     public (Tensor Output, (Tensor H, Tensor C) State) Forward(Tensor input, (Tensor H, Tensor C)? state = null)
     {
@@ -89,18 +116,53 @@ public sealed class LSTM : Module
         var x = BatchFirst ? input.Transpose(0, 1) : input;
         var steps = x.Size(0);
         var batch = x.Size(1);
-        var h = state?.H ?? Tensor.Zeros([1, batch, HiddenSize], WeightIh.DType);
-        var c = state?.C ?? Tensor.Zeros([1, batch, HiddenSize], WeightIh.DType);
-        if (h.Shape != new Shape(1, batch, HiddenSize) || c.Shape != h.Shape)
-            throw new TensorShapeException($"LSTM: the state has shapes {h.Shape} and {c.Shape}; expected [1, {batch}, {HiddenSize}] each");
-        h = h.Reshape(batch, HiddenSize);
-        c = c.Reshape(batch, HiddenSize);
-        // Input projections of all steps in one GEMM: [steps·batch, 4H].
-        var xProj = F.Linear(x.Reshape(steps * batch, InputSize), WeightIh, BiasIh).Reshape(steps, batch, 4 * HiddenSize);
-        var outputs = new Tensor[steps];
-        for (var t = 0; t < steps; t++)
+        var directions = Bidirectional ? 2 : 1;
+        var slots = NumLayers * directions;
+        var stateShape = new Shape(slots, batch, HiddenSize);
+        if (state is { } s0 && (s0.H.Shape != stateShape || s0.C.Shape != stateShape))
+            throw new TensorShapeException($"LSTM: the state has shapes {s0.H.Shape} and {s0.C.Shape}; expected {stateShape} each");
+        var hLast = new Tensor[slots];
+        var cLast = new Tensor[slots];
+        var layerInput = x;
+        for (var layer = 0; layer < NumLayers; layer++)
         {
-            var gates = F.Linear(h, WeightHh, BiasHh) + xProj[t];
+            var outputs = new Tensor[directions][];
+            for (var d = 0; d < directions; d++)
+            {
+                var slot = layer * directions + d;
+                var (h, c) = state is { } s
+                    ? (s.H[slot], s.C[slot])
+                    : (Tensor.Zeros([batch, HiddenSize], WeightIh.DType), Tensor.Zeros([batch, HiddenSize], WeightIh.DType));
+                (outputs[d], hLast[slot], cLast[slot]) = RunDirection(layerInput, _cells[slot], h, c, reverse: d == 1);
+            }
+            if (steps == 0) break;
+            layerInput = directions == 1 ? Tensor.Stack(outputs[0], 0)
+                : Tensor.Stack([.. Enumerable.Range(0, steps).Select(t => Tensor.Cat([outputs[0][t], outputs[1][t]], 1))], 0);
+        }
+        var output = steps == 0
+            ? Tensor.Zeros(BatchFirst ? [batch, 0, directions * HiddenSize] : [0, batch, directions * HiddenSize], WeightIh.DType)
+            : BatchFirst ? layerInput.Transpose(0, 1) : layerInput;
+        for (var slot = 0; slot < slots; slot++)
+        {
+            hLast[slot] ??= Tensor.Zeros([batch, HiddenSize], WeightIh.DType);
+            cLast[slot] ??= Tensor.Zeros([batch, HiddenSize], WeightIh.DType);
+        }
+        return (output, (Tensor.Stack(hLast, 0), Tensor.Stack(cLast, 0)));
+    }
+
+    /// <summary>One direction of one layer over [steps, batch, in]: the hidden state of every step and the last (h, c).</summary>
+    private (Tensor[] Outputs, Tensor H, Tensor C) RunDirection(Tensor x, (Parameter Ih, Parameter Hh, Parameter? BIh, Parameter? BHh) w, Tensor h, Tensor c, bool reverse)
+    {
+        var steps = x.Size(0);
+        var batch = x.Size(1);
+        var outputs = new Tensor[steps];
+        if (steps == 0) return (outputs, h, c);
+        // Input projections of all steps in one GEMM: [steps·batch, 4H].
+        var xProj = F.Linear(x.Reshape(steps * batch, x.Size(2)), w.Ih, w.BIh).Reshape(steps, batch, 4 * HiddenSize);
+        for (var k = 0; k < steps; k++)
+        {
+            var t = reverse ? steps - 1 - k : k;
+            var gates = F.Linear(h, w.Hh, w.BHh) + xProj[t];
             var parts = gates.Chunk(4, 1);
             var i = parts[0].Sigmoid();
             var f = parts[1].Sigmoid();
@@ -110,12 +172,10 @@ public sealed class LSTM : Module
             h = o * c.Tanh();
             outputs[t] = h;
         }
-        var output = steps == 0
-            ? Tensor.Zeros(BatchFirst ? [batch, 0, HiddenSize] : [0, batch, HiddenSize], WeightIh.DType)
-            : Tensor.Stack(outputs, BatchFirst ? 1 : 0);
-        return (output, (h.Reshape(1, batch, HiddenSize), c.Reshape(1, batch, HiddenSize)));
+        return (outputs, h, c);
     }
 
     /// <inheritdoc/>
-    protected override string ExtraRepr() => $"inputSize={InputSize}, hiddenSize={HiddenSize}, batchFirst={Fmt(BatchFirst)}";
+    protected override string ExtraRepr() =>
+        $"inputSize={InputSize}, hiddenSize={HiddenSize}, numLayers={NumLayers}, batchFirst={Fmt(BatchFirst)}, bidirectional={Fmt(Bidirectional)}";
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -152,14 +153,39 @@ public sealed class SparseFeatures
     }
 
     /// <summary>y = X·Wᵀ + b for a <see cref="Nn.Linear"/>-layout weight [out, cols] (and bias [out]); differentiable
-    /// with respect to both.</summary>
+    /// with respect to both. One op: W is transposed into a scratch buffer, the bias seeds the accumulators, and the
+    /// weight gradient is computed column by column and written in W's layout.</summary>
+    /// <exception cref="TensorShapeException">W is not [out, NumCols] or the bias is not [out].</exception>
     public Tensor Linear(Tensor weight, Tensor? bias = null)
     {
         ArgumentNullException.ThrowIfNull(weight);
         if (weight.Rank != 2 || weight.Size(1) != NumCols)
             throw new TensorShapeException($"SparseFeatures.Linear: the weight has shape {weight.Shape}; expected [out, {NumCols}] for features [{NumRows}, {NumCols}]");
-        var y = MatMul(weight.T);
-        return bias is null ? y : y + bias;
+        var outF = weight.Size(0);
+        if (bias is not null && (bias.Rank != 1 || bias.Size(0) != outF))
+            throw new TensorShapeException($"SparseFeatures.Linear: the bias has shape {bias.Shape}; expected [{outF}]");
+        if (weight.DType != DType || (bias is not null && bias.DType != DType))
+            throw new TensorDTypeException($"SparseFeatures.Linear: the weight (and bias) must have the features' dtype {DType.Name()}; got {weight.DType.Name()}{(bias is null ? "" : " and " + bias.DType.Name())}");
+        var y = Tensor.Uninitialized(new Shape(NumRows, outF), DType);
+        if (DType == DType.Float32) LinearForward<float>(weight, bias, y, outF);
+        else LinearForward<double>(weight, bias, y, outF);
+        if (GradMode.IsEnabled && (weight.RequiresGrad || (bias?.RequiresGrad ?? false))) y.WithGradFn(new SparseLinearBackward(this, weight, bias));
+        return y;
+    }
+
+    private void LinearForward<T>(Tensor weight, Tensor? bias, Tensor y, int outF) where T : unmanaged, INumber<T>
+    {
+        var wt = ArrayPool<T>.Shared.Rent(NumCols * outF);
+        try
+        {
+            SparseFeatureKernels.Transpose(weight.Span<T>(), wt.AsSpan(0, NumCols * outF), outF, NumCols);
+            SparseFeatureKernels.Forward(_structure, Values.Span<T>(), wt.AsSpan(0, NumCols * outF), y.Span<T>(), outF,
+                bias is null ? default : bias.Span<T>());
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(wt);
+        }
     }
 
     private sealed class SparseMatMulBackward : GradNode
@@ -178,6 +204,44 @@ public sealed class SparseFeatures
             if (grad.DType == DType.Float32) SparseFeatureKernels.WeightGrad(s, _x.Values.Span<float>(), grad.Span<float>(), dw.Span<float>(), shape[1]);
             else SparseFeatureKernels.WeightGrad(s, _x.Values.Span<double>(), grad.Span<double>(), dw.Span<double>(), shape[1]);
             return [dw];
+        }
+    }
+
+    private sealed class SparseLinearBackward : GradNode
+    {
+        private readonly SparseFeatures _x;
+
+        public SparseLinearBackward(SparseFeatures x, Tensor weight, Tensor? bias) : base(weight, bias) => _x = x;
+
+        public override string Name => "SparseLinearBackward";
+
+        protected internal override Tensor?[] Backward(Tensor grad)
+        {
+            Tensor? dw = null, db = null;
+            if (NeedsInputGrad(0))
+            {
+                dw = Tensor.Uninitialized(InputShape(0), grad.DType);
+                if (grad.DType == DType.Float32) WeightGrad<float>(grad, dw);
+                else WeightGrad<double>(grad, dw);
+            }
+            if (NeedsInputGrad(1)) db = grad.Sum(0);
+            return [dw, db];
+        }
+
+        /// <summary>dW = (Xᵀ·dY)ᵀ: computed as [cols, out] in a scratch buffer, then transposed into W's layout.</summary>
+        private void WeightGrad<T>(Tensor grad, Tensor dw) where T : unmanaged, INumber<T>
+        {
+            var (outF, cols) = (dw.Size(0), dw.Size(1));
+            var scratch = ArrayPool<T>.Shared.Rent(cols * outF);
+            try
+            {
+                SparseFeatureKernels.WeightGrad(_x._structure.Transposed, _x.Values.Span<T>(), grad.Span<T>(), scratch.AsSpan(0, cols * outF), outF);
+                SparseFeatureKernels.Transpose<T>(scratch.AsSpan(0, cols * outF), dw.Span<T>(), cols, outF);
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(scratch);
+            }
         }
     }
 
@@ -234,27 +298,32 @@ public sealed class SparseFeatures
 /// <summary>
 /// Sparse-times-dense kernels for <see cref="SparseFeatures"/>. Each output row is a sum over one row's (or, for
 /// the weight gradient, one column's) stored values of value · dense row, accumulated in entry order by one thread,
-/// so the bits do not depend on the thread count. The dense rows are read whole with vector loads; chunks are cut
-/// by work (entries × width), not by thread count.
+/// so the bits do not depend on the thread count; chunks are cut by work (entries × width), not by thread count.
 /// </summary>
+/// <remarks>
+/// The output row is produced in blocks of up to four vectors held in registers while the row's entries stream past
+/// (a row has tens of entries, each gathering a dense row that sits in L2): storing the accumulator after every entry
+/// would chain each update to the previous store and make the loop latency-bound. A row narrower than four vectors
+/// alternates two accumulators per vector to keep two additions in flight.
+/// </remarks>
 internal static class SparseFeatureKernels
 {
     /// <summary>Multiply-adds per parallel chunk below which one thread does the work.</summary>
     private const int Grain = 1 << 15;
 
-    /// <summary>y[r, :] = Σ_k values[k] · w[indices[k], :] over row r's entries.</summary>
-    public static void Forward<T>(SparseFeatures.Structure s, ReadOnlySpan<T> values, ReadOnlySpan<T> w, Span<T> y, int width)
+    /// <summary>y[r, :] = bias + Σ_k values[k] · w[indices[k], :] over row r's entries (w is [cols, width]).</summary>
+    public static void Forward<T>(SparseFeatures.Structure s, ReadOnlySpan<T> values, ReadOnlySpan<T> w, Span<T> y, int width, ReadOnlySpan<T> bias = default)
         where T : unmanaged, INumber<T>
     {
         var rows = s.NumRows;
         var perRow = Math.Max(1, (int)(s.Indices.Length / Math.Max(1, rows)) * width);
         unsafe
         {
-            fixed (T* pv = values, pw = w, py = y)
+            fixed (T* pv = values, pw = w, py = y, pb = bias)
             {
-                var (vp, wp, yp) = ((nint)pv, (nint)pw, (nint)py);
+                var (vp, wp, yp, bp) = ((nint)pv, (nint)pw, (nint)py, (nint)pb);
                 Parallelism.For(rows, Math.Max(1, Grain / perRow), (r0, r1) =>
-                    Rows((T*)vp, (T*)wp, (T*)yp, s.IndPtr, s.Indices, null, r0, r1, width));
+                    Rows((T*)vp, (T*)wp, (T*)yp, (T*)bp, s.IndPtr, s.Indices, null, r0, r1, width));
             }
         }
     }
@@ -271,41 +340,81 @@ internal static class SparseFeatureKernels
             {
                 var (vp, gp, dp) = ((nint)pv, (nint)pg, (nint)pd);
                 Parallelism.For(cols, Math.Max(1, Grain / perCol), (c0, c1) =>
-                    Rows((T*)vp, (T*)gp, (T*)dp, s.ColPtr, s.Rows, s.Positions, c0, c1, width));
+                    Rows((T*)vp, (T*)gp, (T*)dp, null, s.ColPtr, s.Rows, s.Positions, c0, c1, width));
             }
         }
     }
 
-    /// <summary>out[r, :] = Σ_{k in row r} values[pos(k)] · dense[idx[k], :] for r in [r0, r1).</summary>
-    private static unsafe void Rows<T>(T* values, T* dense, T* output, long[] ptr, int[] idx, int[]? positions, int r0, int r1, int width)
-        where T : unmanaged, INumber<T>
+    /// <summary>dst[c, r] = src[r, c] for src [rows, cols], in 16×16 tiles.</summary>
+    public static void Transpose<T>(ReadOnlySpan<T> src, Span<T> dst, int rows, int cols) where T : unmanaged
     {
-        for (var r = r0; r < r1; r++)
+        const int tile = 16;
+        for (var r0 = 0; r0 < rows; r0 += tile)
         {
-            var o = output + (long)r * width;
-            new Span<T>(o, width).Clear();
-            for (var k = ptr[r]; k < ptr[r + 1]; k++)
-                Axpy(values[positions is null ? k : positions[k]], dense + (long)idx[k] * width, o, width);
+            var r1 = Math.Min(rows, r0 + tile);
+            for (var c0 = 0; c0 < cols; c0 += tile)
+            {
+                var c1 = Math.Min(cols, c0 + tile);
+                for (var r = r0; r < r1; r++)
+                    for (var c = c0; c < c1; c++) dst[c * rows + r] = src[r * cols + c];
+            }
         }
     }
 
-    /// <summary>o += v · d over <paramref name="width"/> elements.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Axpy<T>(T v, T* d, T* o, int width) where T : unmanaged, INumber<T>
+    /// <summary>out[r, :] = bias + Σ_{k in row r} values[pos(k)] · dense[idx[k], :] for r in [r0, r1).</summary>
+    private static unsafe void Rows<T>(T* values, T* dense, T* output, T* bias, long[] ptr, int[] idx, int[]? positions, int r0, int r1, int width)
+        where T : unmanaged, INumber<T>
     {
-        var j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var lanes = Vector512<T>.Count;
+        var vectorized = Vector512.IsHardwareAccelerated;
+        for (var r = r0; r < r1; r++)
         {
-            var vv = Vector512.Create(v);
-            for (; j + Vector512<T>.Count <= width; j += Vector512<T>.Count)
-                Vector512.Store(Vector512.Load(o + j) + vv * Vector512.Load(d + j), o + j);
+            var o = output + (long)r * width;
+            var k0 = ptr[r];
+            var k1 = ptr[r + 1];
+            var j = 0;
+            if (vectorized)
+            {
+                for (; j + 4 * lanes <= width; j += 4 * lanes)
+                {
+                    var a0 = bias == null ? Vector512<T>.Zero : Vector512.Load(bias + j);
+                    var a1 = bias == null ? Vector512<T>.Zero : Vector512.Load(bias + j + lanes);
+                    var a2 = bias == null ? Vector512<T>.Zero : Vector512.Load(bias + j + 2 * lanes);
+                    var a3 = bias == null ? Vector512<T>.Zero : Vector512.Load(bias + j + 3 * lanes);
+                    for (var k = k0; k < k1; k++)
+                    {
+                        var v = Vector512.Create(values[positions is null ? k : positions[k]]);
+                        var d = dense + (long)idx[k] * width + j;
+                        a0 += v * Vector512.Load(d);
+                        a1 += v * Vector512.Load(d + lanes);
+                        a2 += v * Vector512.Load(d + 2 * lanes);
+                        a3 += v * Vector512.Load(d + 3 * lanes);
+                    }
+                    Vector512.Store(a0, o + j);
+                    Vector512.Store(a1, o + j + lanes);
+                    Vector512.Store(a2, o + j + 2 * lanes);
+                    Vector512.Store(a3, o + j + 3 * lanes);
+                }
+                for (; j + lanes <= width; j += lanes)
+                {
+                    var a0 = bias == null ? Vector512<T>.Zero : Vector512.Load(bias + j);
+                    var a1 = Vector512<T>.Zero;
+                    var k = k0;
+                    for (; k + 1 < k1; k += 2)
+                    {
+                        a0 += Vector512.Create(values[positions is null ? k : positions[k]]) * Vector512.Load(dense + (long)idx[k] * width + j);
+                        a1 += Vector512.Create(values[positions is null ? k + 1 : positions[k + 1]]) * Vector512.Load(dense + (long)idx[k + 1] * width + j);
+                    }
+                    if (k < k1) a0 += Vector512.Create(values[positions is null ? k : positions[k]]) * Vector512.Load(dense + (long)idx[k] * width + j);
+                    Vector512.Store(a0 + a1, o + j);
+                }
+            }
+            for (; j < width; j++)
+            {
+                var acc = bias == null ? T.Zero : bias[j];
+                for (var k = k0; k < k1; k++) acc += values[positions is null ? k : positions[k]] * dense[(long)idx[k] * width + j];
+                o[j] = acc;
+            }
         }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var vv = Vector256.Create(v);
-            for (; j + Vector256<T>.Count <= width; j += Vector256<T>.Count)
-                Vector256.Store(Vector256.Load(o + j) + vv * Vector256.Load(d + j), o + j);
-        }
-        for (; j < width; j++) o[j] += v * d[j];
     }
 }

@@ -127,3 +127,26 @@ public class SegmentTests
         Assert.Throws<TensorShapeException>(() => SparseOps.SegmentMM(x, w, Tensor.FromArray(new long[] { 9 })));
     }
 }
+
+public class DegenerateShapeTests
+{
+    [Fact]
+    public void Empty_graphs_and_zero_width_features_are_handled()
+    {
+        var empty = new Csr(3, 4, [0, 0, 0, 0], [], []);
+        foreach (var r in new[] { ReduceOp.Sum, ReduceOp.Mean, ReduceOp.Max, ReduceOp.Min })
+        {
+            var y = SparseOps.GSpMM(empty, BinaryOp.Mul, r, Tensor.Ones(4, 2).RequireGrad(), Tensor.Ones(0, 2).RequireGrad());
+            Assert.Equal([3, 2], y.Shape.ToArray());
+            Assert.All(y.ToArray<float>(), v => Assert.Equal(0f, v));
+            y.Sum().Backward();
+        }
+        Assert.Equal([0, 1], SparseOps.GSDDMM(empty, CsrRows.Dst, BinaryOp.Dot, Tensor.Ones(4, 2), Tensor.Ones(3, 2)).Shape.ToArray());
+        Assert.Equal([0, 8], SparseOps.EdgeSoftmax(empty, Tensor.Ones(0, 8)).Shape.ToArray());
+        var g = new Csr(2, 2, [0, 1, 2], [1, 0], [1, 0]);
+        Assert.Equal([2, 0], SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Max, Tensor.Ones(2, 0), null).Shape.ToArray());
+        Assert.Equal([0, 3], SparseOps.SegmentReduce(new long[] { 0 }, Tensor.Ones(0, 3), ReduceOp.Max).Shape.ToArray());
+        var zeroRows = new Csr(0, 0, [0], [], []);
+        Assert.Equal([0, 5], SparseOps.GSpMM(zeroRows, BinaryOp.CopyLhs, ReduceOp.Sum, Tensor.Ones(0, 5), null).Shape.ToArray());
+    }
+}

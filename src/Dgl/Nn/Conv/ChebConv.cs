@@ -78,7 +78,7 @@ public sealed class ChebConv : Module, IGraphModule
         const string name = nameof(ChebConv);
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(features);
-        var (inCsr, _) = ConvSupport.Relation(graph, name);
+        var inCsr = ConvSupport.InCsr(graph, name);
         if (graph.IsBlock || inCsr.NumRows != inCsr.NumCols)
             throw new ArgumentException("ChebConv: the Laplacian needs a graph whose sources and destinations are the same nodes", nameof(graph));
         ConvSupport.CheckRows(name, features, inCsr.NumRows, "node");
@@ -124,7 +124,7 @@ public sealed class ChebConv : Module, IGraphModule
     /// </summary>
     public static double[] LaplacianLambdaMax(Graph graph)
     {
-        var (inCsr, _) = ConvSupport.Relation(graph, nameof(LaplacianLambdaMax));
+        var inCsr = ConvSupport.InCsr(graph, nameof(LaplacianLambdaMax));
         if (inCsr.NumRows != inCsr.NumCols)
             throw new ArgumentException("LaplacianLambdaMax: the graph's sources and destinations must be the same nodes", nameof(graph));
         var counts = graph.BatchNumNodesArray(0);

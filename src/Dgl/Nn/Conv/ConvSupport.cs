@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Dgl.Ops;
+using Dgl.Sparse.Kernels;
 using Dgl.Tensors;
 
 namespace Dgl.Nn;
@@ -15,7 +16,7 @@ namespace Dgl.Nn;
 /// Degree normalisers and the per-edge weights that fold a symmetric normalisation into one weighted SpMM are
 /// computed once per graph structure and kept as long as the structure lives (the graph's CSR is immutable).
 /// </remarks>
-internal static class ConvSupport
+internal static partial class ConvSupport
 {
     /// <summary>DGL's message for a graph with nodes that receive no message (GraphConv, GATConv, …).</summary>
     public const string ZeroInDegreeMessage =
@@ -24,22 +25,147 @@ internal static class ConvSupport
         "Adding self-loop on the input graph by calling `g = g.AddSelfLoop()` will resolve the issue. " +
         "Setting `allowZeroInDegree` to be `true` when constructing this module will suppress the check and let the code run.";
 
-    private static readonly ConditionalWeakTable<Csr, NormCache> s_norms = new();
+    private static readonly ConditionalWeakTable<Csr, Structure> s_structures = new();
 
-    /// <summary>The graph's only relation as (in-edge CSC, out-edge CSR).</summary>
+    /// <summary>
+    /// The graph's only relation as the convolutions see it: its in-edge CSC with the entries numbered in CSC order
+    /// ("entry order"), that CSC's transpose, and the permutations between entry order and the graph's edge ids.
+    /// Built once per graph structure and kept as long as it lives.
+    /// </summary>
+    /// <remarks>
+    /// Every per-edge tensor inside a convolution (normalisation weights, attention scores, softmax) is kept in entry
+    /// order, so the fused kernels stream it sequentially and take their packed paths (the edge softmax packs several
+    /// edges per vector only when entry k is edge k). Tensors that cross the module boundary in edge-id order — edge
+    /// weights in, attention out — are permuted once with <see cref="Structure.ToEntryOrder"/> and
+    /// <see cref="Structure.ToEdgeOrder"/>.
+    /// </remarks>
     /// <exception cref="ArgumentException">The graph has several relations.</exception>
-    public static (Csr In, Csr Out) Relation(Graph graph, string module)
+    public static Structure Relation(Graph graph, string module)
     {
         ArgumentNullException.ThrowIfNull(graph);
         if (graph.NumRelations != 1)
             throw new ArgumentException(
                 $"{module}: the graph has {graph.NumRelations} relations ({string.Join(", ", graph.CanonicalEdgeTypes)}); {module} runs on a graph with one " +
                 "relation. Select one with graph[etype], or wrap the module in a HeteroGraphConv to apply it per relation", nameof(graph));
-        return (graph.InCsr(0), graph.OutCsr(0));
+        var inCsr = graph.InCsr(0);
+        return s_structures.GetValue(inCsr, c => new Structure(c));
     }
 
-    /// <summary>The in-edge CSC of the graph's only relation.</summary>
+    /// <summary>
+    /// The in-edge CSC of the graph's only relation with the graph's own edge ids (edge tensors indexed by edge id go
+    /// with it unchanged), for modules that take or return per-edge tensors in edge-id order.
+    /// </summary>
+    /// <exception cref="ArgumentException">The graph has several relations.</exception>
+    public static Csr EdgeIdCsr(Graph graph, string module)
+    {
+        Relation(graph, module);
+        return graph.InCsr(0);
+    }
+
+    /// <summary>The entry-ordered in-edge CSC of the graph's only relation (see <see cref="Relation"/>).</summary>
     public static Csr InCsr(Graph graph, string module) => Relation(graph, module).In;
+
+    /// <summary>A relation in entry order, with its cached normalisers.</summary>
+    internal sealed class Structure
+    {
+        private readonly Csr _original;
+        private readonly Dictionary<(Degree, string, DType), Tensor> _scales = [];
+        private readonly Dictionary<(Degree, double, double, DType), Tensor> _edges = [];
+        private Csr? _out;
+        private Tensor? _toEntry;
+        private Tensor? _toEdge;
+
+        public Structure(Csr original)
+        {
+            _original = original;
+            var ids = original.EdgeIds;
+            var identity = true;
+            for (var k = 0; k < ids.Length && identity; k++) identity = ids[k] == k;
+            IsIdentity = identity;
+            In = identity ? original : new Csr(original.NumRows, original.NumCols, original.IndPtr, original.Indices, Iota(ids.Length));
+        }
+
+        /// <summary>The in-edge CSC (rows = destinations, indices = sources) whose entry k is "edge" k.</summary>
+        public Csr In { get; }
+
+        /// <summary>The transpose of <see cref="In"/> (rows = sources), its edge ids being positions in <see cref="In"/>.</summary>
+        public Csr Out => LazyInitializer.EnsureInitialized(ref _out, () => CsrInfo.Transpose(In));
+
+        /// <summary>Whether the graph's edge ids already are the CSC entry order (no permutation needed).</summary>
+        public bool IsIdentity { get; }
+
+        /// <summary>Number of source nodes.</summary>
+        public int NumSrc => In.NumCols;
+
+        /// <summary>Number of destination nodes.</summary>
+        public int NumDst => In.NumRows;
+
+        /// <summary>Number of edges.</summary>
+        public int NumEdges => In.NumEntries;
+
+        /// <summary>An edge tensor in edge-id order, reordered to entry order (differentiable).</summary>
+        public Tensor ToEntryOrder(Tensor edgeTensor) =>
+            IsIdentity ? edgeTensor : edgeTensor.IndexSelect(0, LazyInitializer.EnsureInitialized(ref _toEntry, () => Tensor.FromArray(_original.EdgeIds)));
+
+        /// <summary>An edge tensor in entry order, reordered to edge-id order (differentiable).</summary>
+        public Tensor ToEdgeOrder(Tensor entryTensor) =>
+            IsIdentity ? entryTensor : entryTensor.IndexSelect(0, LazyInitializer.EnsureInitialized(ref _toEdge, () =>
+            {
+                var inv = new int[_original.EdgeIds.Length];
+                for (var k = 0; k < inv.Length; k++) inv[_original.EdgeIds[k]] = k;
+                return Tensor.FromArray(inv);
+            }));
+
+        public Tensor Scale(Degree degree, string key, Func<long, double> f, DType dtype)
+        {
+            lock (_scales)
+            {
+                if (_scales.TryGetValue((degree, key, dtype), out var t)) return t;
+                var csr = degree == Degree.In ? In : Out;
+                var values = new double[csr.NumRows];
+                for (var r = 0; r < values.Length; r++) values[r] = f(csr.IndPtr[r + 1] - csr.IndPtr[r]);
+                t = Column(values, dtype);
+                _scales[(degree, key, dtype)] = t;
+                return t;
+            }
+        }
+
+        public Tensor EdgeWeights(Degree srcDegree, double srcPower, double dstPower, DType dtype)
+        {
+            lock (_edges)
+            {
+                if (_edges.TryGetValue((srcDegree, srcPower, dstPower, dtype), out var t)) return t;
+                var w = new double[In.NumEntries];
+                var inPtr = In.IndPtr;
+                var srcPtr = (srcDegree == Degree.In ? In : Out).IndPtr;
+                for (var v = 0; v < In.NumRows; v++)
+                {
+                    var dv = Math.Pow(Math.Max(1, inPtr[v + 1] - inPtr[v]), dstPower);
+                    for (var k = inPtr[v]; k < inPtr[v + 1]; k++)
+                    {
+                        var u = In.Indices[k];
+                        w[k] = dv * Math.Pow(Math.Max(1, srcPtr[u + 1] - srcPtr[u]), srcPower);
+                    }
+                }
+                t = Column(w, dtype);
+                _edges[(srcDegree, srcPower, dstPower, dtype)] = t;
+                return t;
+            }
+        }
+
+        private static Tensor Column(double[] values, DType dtype)
+        {
+            var t = Tensor.From(values, new Shape(values.Length, 1));
+            return dtype == DType.Float64 ? t : t.To(dtype);
+        }
+
+        private static int[] Iota(int n)
+        {
+            var a = new int[n];
+            for (var i = 0; i < n; i++) a[i] = i;
+            return a;
+        }
+    }
 
     /// <summary>Throws DGL's zero-in-degree error (with the count and the first such node) unless allowed.</summary>
     public static void CheckZeroInDegree(Graph graph, bool allow, string module)
@@ -65,12 +191,12 @@ internal static class ConvSupport
     public static (Tensor Src, Tensor Dst) ExpandAsPair(Graph graph, Tensor features, string module)
     {
         ArgumentNullException.ThrowIfNull(features);
-        var (inCsr, _) = Relation(graph, module);
-        CheckRows(module, features, inCsr.NumCols, "source");
-        if (graph.IsBlock) return (features, features.Slice(0, inCsr.NumRows));
-        if (inCsr.NumRows != inCsr.NumCols)
+        var s = Relation(graph, module);
+        CheckRows(module, features, s.NumSrc, "source");
+        if (graph.IsBlock) return (features, features.Slice(0, s.NumDst));
+        if (s.NumDst != s.NumSrc)
             throw new ArgumentException(
-                $"{module}: the graph is bipartite ({inCsr.NumCols} source and {inCsr.NumRows} destination nodes); pass (source, destination) features as a pair", nameof(features));
+                $"{module}: the graph is bipartite ({s.NumSrc} source and {s.NumDst} destination nodes); pass (source, destination) features as a pair", nameof(features));
         return (features, features);
     }
 
@@ -79,9 +205,9 @@ internal static class ConvSupport
     {
         ArgumentNullException.ThrowIfNull(src);
         ArgumentNullException.ThrowIfNull(dst);
-        var (inCsr, _) = Relation(graph, module);
-        CheckRows(module, src, inCsr.NumCols, "source");
-        CheckRows(module, dst, inCsr.NumRows, "destination");
+        var s = Relation(graph, module);
+        CheckRows(module, src, s.NumSrc, "source");
+        CheckRows(module, dst, s.NumDst, "destination");
     }
 
     /// <summary>Throws when <paramref name="features"/> is not floating point or its first dimension is not <paramref name="rows"/>.</summary>
@@ -100,49 +226,51 @@ internal static class ConvSupport
             throw new TensorShapeException($"{module}: {what} have shape {features.Shape}; the module was built for {expected} input features in the last dimension");
     }
 
-    /// <summary>Checks that an edge-weight tensor has one row per edge.</summary>
-    public static void CheckEdgeWeight(Graph graph, Tensor edgeWeight, string module)
+    /// <summary>
+    /// User edge weights ([E] or [E, 1], edge-id order) as an [E, 1] tensor in entry order, so that they scale every
+    /// feature of a message; checks that there is one per edge.
+    /// </summary>
+    public static Tensor EdgeWeightsInEntryOrder(Graph graph, Tensor edgeWeight, string module)
     {
-        var (inCsr, _) = Relation(graph, module);
+        ArgumentNullException.ThrowIfNull(edgeWeight);
+        var s = Relation(graph, module);
         if (!edgeWeight.DType.IsFloatingPoint())
             throw new TensorDTypeException($"{module}: edge weights have dtype {edgeWeight.DType.Name()}; expected float32 or float64");
-        if (edgeWeight.Rank == 0 || edgeWeight.Size(0) != inCsr.NumEntries)
-            throw new TensorShapeException($"{module}: edge weights have shape {edgeWeight.Shape}; expected [{inCsr.NumEntries}] or [{inCsr.NumEntries}, 1] (one per edge)");
+        if (edgeWeight.Rank == 0 || edgeWeight.Size(0) != s.NumEdges || edgeWeight.NumElements != s.NumEdges)
+            throw new TensorShapeException($"{module}: edge weights have shape {edgeWeight.Shape}; expected [{s.NumEdges}] or [{s.NumEdges}, 1] (one per edge)");
+        return s.ToEntryOrder(edgeWeight.Rank == 1 ? edgeWeight.Reshape(-1, 1) : edgeWeight);
     }
 
-    /// <summary>Edge weights as [E, 1] so that they scale every feature of a message.</summary>
-    public static Tensor EdgeColumn(Tensor edgeWeight) => edgeWeight.Rank == 1 ? edgeWeight.Reshape(-1, 1) : edgeWeight;
-
     // ------------------------------------------------------------------------------------------------------
-    // Message passing builtins (each one fused kernel)
+    // Message passing builtins (each one fused kernel); edge tensors are in entry order
     // ------------------------------------------------------------------------------------------------------
 
     /// <summary>update_all(copy_u, reduce): out[v] = reduce over in-edges (u, v) of h[u].</summary>
     public static Tensor CopyU(Graph graph, Tensor h, ReduceOp reduce, string module)
     {
-        var (inCsr, outCsr) = Relation(graph, module);
-        return SparseOps.GSpMM(inCsr, BinaryOp.CopyLhs, reduce, h, null, outCsr);
+        var s = Relation(graph, module);
+        return SparseOps.GSpMM(s.In, BinaryOp.CopyLhs, reduce, h, null, s.Out);
     }
 
-    /// <summary>update_all(u_mul_e, reduce): out[v] = reduce over in-edges e = (u, v) of h[u] · w[e].</summary>
+    /// <summary>update_all(u_mul_e, reduce): out[v] = reduce over in-edges e = (u, v) of h[u] · w[e] (w in entry order).</summary>
     public static Tensor UMulE(Graph graph, Tensor h, Tensor w, ReduceOp reduce, string module)
     {
-        var (inCsr, outCsr) = Relation(graph, module);
-        return SparseOps.GSpMM(inCsr, BinaryOp.Mul, reduce, h, w, outCsr);
+        var s = Relation(graph, module);
+        return SparseOps.GSpMM(s.In, BinaryOp.Mul, reduce, h, w, s.Out);
     }
 
-    /// <summary>Sum of h[u] over in-edges, weighted by w[e] when given (copy_u or u_mul_e with sum).</summary>
+    /// <summary>copy_u or u_mul_e (when <paramref name="w"/> is given, in entry order) with <paramref name="reduce"/>.</summary>
     public static Tensor Aggregate(Graph graph, Tensor h, Tensor? w, ReduceOp reduce, string module) =>
         w is null ? CopyU(graph, h, reduce, module) : UMulE(graph, h, w, reduce, module);
 
-    /// <summary>apply_edges with <paramref name="op"/>(lhs[u], rhs[v]) (u_add_v, u_dot_v, …).</summary>
+    /// <summary>apply_edges with <paramref name="op"/>(lhs[u], rhs[v]) (u_add_v, u_dot_v, …), in entry order.</summary>
     public static Tensor UOpV(Graph graph, BinaryOp op, Tensor lhs, Tensor rhs, string module)
     {
-        var (inCsr, outCsr) = Relation(graph, module);
-        return SparseOps.GSDDMM(inCsr, CsrRows.Dst, op, lhs, rhs, Target.Src, Target.Dst, outCsr);
+        var s = Relation(graph, module);
+        return SparseOps.GSDDMM(s.In, CsrRows.Dst, op, lhs, rhs, Target.Src, Target.Dst, s.Out);
     }
 
-    /// <summary>Edge softmax over each destination's in-edges.</summary>
+    /// <summary>Edge softmax over each destination's in-edges (entry order in and out).</summary>
     public static Tensor EdgeSoftmax(Graph graph, Tensor logits, string module) =>
         SparseOps.EdgeSoftmax(InCsr(graph, module), logits);
 
@@ -173,155 +301,25 @@ internal static class ConvSupport
     /// </summary>
     public static Tensor NodeScale(Graph graph, Degree degree, string key, Func<long, double> f, DType dtype, int rank, string module)
     {
-        var (inCsr, outCsr) = Relation(graph, module);
-        var csr = degree == Degree.In ? inCsr : outCsr;
-        var column = s_norms.GetValue(inCsr, _ => new NormCache()).Scale(csr, degree, key, f, dtype);
+        var column = Relation(graph, module).Scale(degree, key, f, dtype);
         if (rank <= 2) return column;
         var dims = new int[rank];
         Array.Fill(dims, 1);
-        dims[0] = csr.NumRows;
+        dims[0] = column.Size(0);
         return column.Reshape(dims);
     }
 
     /// <summary>
-    /// Per-edge weights [E, 1] (edge-id order) w_e = max(deg(u), 1)^<paramref name="srcPower"/> ·
-    /// max(indeg(v), 1)^<paramref name="dstPower"/> for e = (u, v), where deg(u) is u's out-degree, or its in-degree
-    /// with <paramref name="srcDegree"/> = <see cref="Degree.In"/> (SGConv, TAGConv: a homogeneous graph only): a
-    /// normalisation of both sides folded into the weights of one SpMM. Cached per graph structure; never requires grad.
+    /// Per-edge weights [E, 1] in entry order, w = max(deg(u), 1)^<paramref name="srcPower"/> ·
+    /// max(indeg(v), 1)^<paramref name="dstPower"/> for an edge (u, v), where deg(u) is u's out-degree, or its in-degree
+    /// with <paramref name="srcDegree"/> = <see cref="Degree.In"/> (SGConv, TAGConv: sources must be the destinations):
+    /// a normalisation of both sides folded into the weights of one SpMM. Cached per graph structure; never requires grad.
     /// </summary>
     public static Tensor NormalizedEdgeWeights(Graph graph, Degree srcDegree, double srcPower, double dstPower, DType dtype, string module)
     {
-        var (inCsr, outCsr) = Relation(graph, module);
-        if (srcDegree == Degree.In && inCsr.NumRows != inCsr.NumCols)
-            throw new ArgumentException($"{module}: normalising sources by their in-degree needs a graph whose sources are its destinations; got {inCsr.NumCols} sources and {inCsr.NumRows} destinations", nameof(graph));
-        var srcCsr = srcDegree == Degree.In ? inCsr : outCsr;
-        return s_norms.GetValue(inCsr, _ => new NormCache()).EdgeWeights(inCsr, srcCsr, srcDegree, srcPower, dstPower, dtype);
-    }
-
-    // ---- shared with the graph-level convolutions (GINConv) ----
-    /// <summary>DGL's <c>expand_as_pair</c> for one tensor: on a block the destination features are the first
-    /// NumDstNodes source rows; otherwise source and destination are the same tensor.</summary>
-    public static (Tensor Src, Tensor Dst) ExpandAsPair(Graph graph, Tensor features, Csr inCsr, string module)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        CheckRows(module, features, inCsr.NumCols, "features", "source nodes");
-        if (graph.IsBlock) return (features, features.Slice(0, inCsr.NumRows));
-        if (inCsr.NumRows != inCsr.NumCols)
-            throw new ArgumentException($"{module}: the graph's relation has {inCsr.NumCols} source and {inCsr.NumRows} destination nodes; " +
-                "pass a (source, destination) feature pair for a bipartite relation", nameof(graph));
-        return (features, features);
-    }
-
-    /// <summary>Checks a (source, destination) feature pair against the graph's node counts.</summary>
-    public static (Tensor Src, Tensor Dst) CheckPair(Csr inCsr, (Tensor Src, Tensor Dst) features, string module)
-    {
-        if (features.Src is null || features.Dst is null)
-            throw new ArgumentException($"{module}: the (source, destination) feature pair has a null member", nameof(features));
-        CheckRows(module, features.Src, inCsr.NumCols, "source features", "source nodes");
-        CheckRows(module, features.Dst, inCsr.NumRows, "destination features", "destination nodes");
-        return features;
-    }
-
-    /// <summary>Throws naming the module when <paramref name="t"/>'s first dimension is not <paramref name="expected"/>.</summary>
-    public static void CheckRows(string module, Tensor t, int expected, string what, string rows)
-    {
-        if (t.Rank == 0 || t.Size(0) != expected)
-            throw new TensorShapeException($"{module}: {what} have shape {t.Shape}; expected the first dimension to be the {expected} {rows}");
-    }
-
-    /// <summary>Checks an edge tensor's first dimension against the edge count.</summary>
-    public static void CheckEdges(string module, Tensor t, Csr inCsr, string what) =>
-        CheckRows(module, t, inCsr.NumEntries, what, "edges");
-
-    /// <summary>DGL's check that every destination node has an incoming edge (its output would be meaningless otherwise).</summary>
-    /// <exception cref="InvalidOperationException">Some destination node has no in-edge; the message is DGL's, with the
-    /// .NET names of the two fixes.</exception>
-    public static void CheckZeroInDegree(Csr inCsr, string module)
-    {
-        var ptr = inCsr.IndPtr;
-        for (var v = 0; v < inCsr.NumRows; v++)
-        {
-            if (ptr[v + 1] != ptr[v]) continue;
-            throw new InvalidOperationException($"{module}: There are 0-in-degree nodes in the graph (node {v} is the first), output for those nodes will be invalid. " +
-                "This is harmful for some applications, causing silent performance regression. Adding self-loop on the input graph by calling " +
-                "`g = g.AddSelfLoop()` will resolve the issue. Setting `allowZeroInDegree: true` when constructing this module will suppress the check and let the code run.");
-        }
-    }
-
-    /// <summary>A [rows, 1, …] tensor of 1 where a destination has an in-edge and 0 where it has none (DGL's reducers give 0 there).</summary>
-    public static Tensor HasInEdgeMask(Csr inCsr, int featureRank, DType dtype)
-    {
-        var dims = new int[featureRank + 1];
-        Array.Fill(dims, 1);
-        dims[0] = inCsr.NumRows;
-        var mask = new double[inCsr.NumRows];
-        for (var v = 0; v < mask.Length; v++) mask[v] = inCsr.IndPtr[v + 1] > inCsr.IndPtr[v] ? 1 : 0;
-        return Tensor.From(mask, new Shape(dims)).To(dtype);
-    }
-
-    /// <summary>Parses a neighbour reducer name ("sum", "mean", "max", and "min" when allowed).</summary>
-    public static Ops.ReduceOp Reducer(string module, string name, bool allowMin = false) => name switch
-    {
-        "sum" => Ops.ReduceOp.Sum,
-        "mean" => Ops.ReduceOp.Mean,
-        "max" => Ops.ReduceOp.Max,
-        "min" when allowMin => Ops.ReduceOp.Min,
-        _ => throw new ArgumentException($"{module}: aggregator type '{name}' is not recognised; expected {(allowMin ? "'sum', 'mean', 'max' or 'min'" : "'sum', 'mean' or 'max'")}", nameof(name)),
-    };
-
-    /// <summary>Checks that a module's parameter dtype is floating point.</summary>
-    public static void CheckDType(string module, DType dtype)
-    {
-        if (!dtype.IsFloatingPoint())
-            throw new TensorDTypeException($"{module}: parameter dtype {dtype.Name()} is not supported; expected float32 or float64");
-    }
-
-    /// <summary>Normalisers computed for one structure (keyed by its in-edge CSC).</summary>
-    private sealed class NormCache
-    {
-        private readonly Dictionary<(Degree, string, DType), Tensor> _scales = [];
-        private readonly Dictionary<(Degree, double, double, DType), Tensor> _edges = [];
-
-        public Tensor Scale(Csr csr, Degree degree, string key, Func<long, double> f, DType dtype)
-        {
-            lock (_scales)
-            {
-                if (_scales.TryGetValue((degree, key, dtype), out var t)) return t;
-                var values = new double[csr.NumRows];
-                for (var r = 0; r < values.Length; r++) values[r] = f(csr.IndPtr[r + 1] - csr.IndPtr[r]);
-                t = Column(values, dtype);
-                _scales[(degree, key, dtype)] = t;
-                return t;
-            }
-        }
-
-        public Tensor EdgeWeights(Csr inCsr, Csr srcCsr, Degree srcDegree, double srcPower, double dstPower, DType dtype)
-        {
-            lock (_edges)
-            {
-                if (_edges.TryGetValue((srcDegree, srcPower, dstPower, dtype), out var t)) return t;
-                var w = new double[inCsr.NumEntries];
-                var inPtr = inCsr.IndPtr;
-                var outPtr = srcCsr.IndPtr;
-                for (var v = 0; v < inCsr.NumRows; v++)
-                {
-                    var dv = Math.Pow(Math.Max(1, inPtr[v + 1] - inPtr[v]), dstPower);
-                    for (var k = inPtr[v]; k < inPtr[v + 1]; k++)
-                    {
-                        var u = inCsr.Indices[k];
-                        w[inCsr.EdgeIds[k]] = dv * Math.Pow(Math.Max(1, outPtr[u + 1] - outPtr[u]), srcPower);
-                    }
-                }
-                t = Column(w, dtype);
-                _edges[(srcDegree, srcPower, dstPower, dtype)] = t;
-                return t;
-            }
-        }
-
-        private static Tensor Column(double[] values, DType dtype)
-        {
-            var t = Tensor.From(values, new Shape(values.Length, 1));
-            return dtype == DType.Float64 ? t : t.To(dtype);
-        }
+        var s = Relation(graph, module);
+        if (srcDegree == Degree.In && s.NumDst != s.NumSrc)
+            throw new ArgumentException($"{module}: normalising sources by their in-degree needs a graph whose sources are its destinations; got {s.NumSrc} sources and {s.NumDst} destinations", nameof(graph));
+        return s.EdgeWeights(srcDegree, srcPower, dstPower, dtype);
     }
 }

@@ -92,13 +92,26 @@ public sealed class DotGatConv : Module, IGraphModule
     }
 
     /// <summary>Attention over node features [N, inFeats]: [Ndst, numHeads, outFeats].</summary>
-    public Tensor Forward(Graph graph, Tensor features) => ForwardWithAttention(graph, features).Output;
+    public Tensor Forward(Graph graph, Tensor features) => Single(graph, features).Output;
 
     /// <summary>Attention with separate (source, destination) features.</summary>
-    public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) features) => ForwardWithAttention(graph, features).Output;
+    public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) features) => Pair(graph, features).Output;
 
     /// <summary>The output and the attention [E, numHeads, 1], as DGL's <c>get_attention=True</c>.</summary>
     public (Tensor Output, Tensor Attention) ForwardWithAttention(Graph graph, Tensor features)
+    {
+        var (output, attention) = Single(graph, features);
+        return (output, ConvSupport.Relation(graph, nameof(DotGatConv)).ToEdgeOrder(attention));
+    }
+
+    /// <summary>The output and the attention for separate (source, destination) features.</summary>
+    public (Tensor Output, Tensor Attention) ForwardWithAttention(Graph graph, (Tensor Src, Tensor Dst) features)
+    {
+        var (output, attention) = Pair(graph, features);
+        return (output, ConvSupport.Relation(graph, nameof(DotGatConv)).ToEdgeOrder(attention));
+    }
+
+    private (Tensor Output, Tensor Attention) Single(Graph graph, Tensor features)
     {
         var (src, _) = ConvSupport.ExpandAsPair(graph, features, nameof(DotGatConv));
         ConvSupport.CheckWidth(nameof(DotGatConv), src, InSrcFeats, "the input features");
@@ -110,8 +123,7 @@ public sealed class DotGatConv : Module, IGraphModule
         return Attend(graph, ftSrc, ftDst);
     }
 
-    /// <summary>The output and the attention for separate (source, destination) features.</summary>
-    public (Tensor Output, Tensor Attention) ForwardWithAttention(Graph graph, (Tensor Src, Tensor Dst) features)
+    private (Tensor Output, Tensor Attention) Pair(Graph graph, (Tensor Src, Tensor Dst) features)
     {
         ConvSupport.CheckPair(graph, features.Src, features.Dst, nameof(DotGatConv));
         ConvSupport.CheckWidth(nameof(DotGatConv), features.Src, InSrcFeats, "the source features");

@@ -49,11 +49,17 @@ public sealed class EdgeWeightNorm : Module
     {
         const string name = nameof(EdgeWeightNorm);
         ArgumentNullException.ThrowIfNull(edgeWeight);
-        var (inCsr, outCsr) = ConvSupport.Relation(graph, name);
+        var s = ConvSupport.Relation(graph, name);
+        // The result is in edge-id order, so this works on the graph's own CSRs rather than the entry-ordered view.
+        var inCsr = graph.InCsr();
+        var outCsr = graph.OutCsr();
         if (edgeWeight.Rank > 1 && !(edgeWeight.Rank == 2 && edgeWeight.Size(1) == 1))
             throw new TensorShapeException(
                 $"{name}: the edge weights have shape {edgeWeight.Shape}; the normalisation is only defined on scalar edge weights ([E] or [E, 1]); normalise high-dimensional weights yourself");
-        ConvSupport.CheckEdgeWeight(graph, edgeWeight, name);
+        if (!edgeWeight.DType.IsFloatingPoint())
+            throw new TensorDTypeException($"{name}: edge weights have dtype {edgeWeight.DType.Name()}; expected float32 or float64");
+        if (edgeWeight.Rank == 0 || edgeWeight.Size(0) != s.NumEdges)
+            throw new TensorShapeException($"{name}: edge weights have shape {edgeWeight.Shape}; expected [{s.NumEdges}] (one per edge)");
         var w = edgeWeight.Reshape(-1, 1);
         if (Norm == "both")
         {

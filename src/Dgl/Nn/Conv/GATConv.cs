@@ -165,11 +165,11 @@ public sealed class GATConv : Module, IGraphModule
     public Tensor Forward(Graph graph, Tensor features) => Forward(graph, features, null);
 
     /// <summary>Attention over node features, with optional edge weights [E] multiplying the attention.</summary>
-    public Tensor Forward(Graph graph, Tensor features, Tensor? edgeWeight) => ForwardWithAttention(graph, features, edgeWeight).Output;
+    public Tensor Forward(Graph graph, Tensor features, Tensor? edgeWeight) => Single(graph, features, edgeWeight).Output;
 
     /// <summary>Attention with separate (source, destination) features on a uni-bipartite graph or block.</summary>
     public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) features, Tensor? edgeWeight = null) =>
-        ForwardWithAttention(graph, features, edgeWeight).Output;
+        Pair(graph, features, edgeWeight).Output;
 
     /// <summary>Attention over row-sparse input features (no residual): the input dropout and the projection touch the
     /// non-zeros only.</summary>
@@ -179,12 +179,12 @@ public sealed class GATConv : Module, IGraphModule
         ArgumentNullException.ThrowIfNull(features);
         if (Fc is null || ResFc is not null || _identityResidual)
             throw new InvalidOperationException("GATConv: sparse features need a module with one shared projection and no residual; pass features.ToDense() instead");
-        var (inCsr, _) = ConvSupport.Relation(graph, nameof(GATConv));
-        if (features.NumRows != inCsr.NumCols || features.NumCols != InSrcFeats)
-            throw new TensorShapeException($"GATConv: sparse features are [{features.NumRows}, {features.NumCols}]; expected [{inCsr.NumCols}, {InSrcFeats}]");
+        var s = ConvSupport.Relation(graph, nameof(GATConv));
+        if (features.NumRows != s.NumSrc || features.NumCols != InSrcFeats)
+            throw new TensorShapeException($"GATConv: sparse features are [{features.NumRows}, {features.NumCols}]; expected [{s.NumSrc}, {InSrcFeats}]");
         ConvSupport.CheckZeroInDegree(graph, AllowZeroInDegree, nameof(GATConv));
         var ft = features.Dropout(_featDrop.P, Training, Generator).Linear(Fc.Weight).Reshape(features.NumRows, NumHeads, OutFeats);
-        var ftDst = graph.IsBlock ? ft.Slice(0, inCsr.NumRows) : ft;
+        var ftDst = graph.IsBlock ? ft.Slice(0, s.NumDst) : ft;
         return Attend(graph, ft, ftDst, null, edgeWeight).Output;
     }
 
@@ -192,9 +192,25 @@ public sealed class GATConv : Module, IGraphModule
     /// <c>get_attention=True</c>.</summary>
     public (Tensor Output, Tensor Attention) ForwardWithAttention(Graph graph, Tensor features, Tensor? edgeWeight = null)
     {
+        var (output, attention) = Single(graph, features, edgeWeight);
+        return (output, ConvSupport.Relation(graph, nameof(GATConv)).ToEdgeOrder(attention));
+    }
+
+    /// <summary>The output and the attention for separate (source, destination) features.</summary>
+    public (Tensor Output, Tensor Attention) ForwardWithAttention(Graph graph, (Tensor Src, Tensor Dst) features, Tensor? edgeWeight = null)
+    {
+        var (output, attention) = Pair(graph, features, edgeWeight);
+        return (output, ConvSupport.Relation(graph, nameof(GATConv)).ToEdgeOrder(attention));
+    }
+
+    /// <summary>Output and attention (in entry order) for one feature tensor.</summary>
+    private (Tensor Output, Tensor Attention) Single(Graph graph, Tensor features, Tensor? edgeWeight)
+    {
         var (src, _) = ConvSupport.ExpandAsPair(graph, features, nameof(GATConv));
         ConvSupport.CheckWidth(nameof(GATConv), src, InSrcFeats, "the input features");
         if (src.Rank != 2) throw new TensorShapeException($"GATConv: the input features have shape {src.Shape}; expected [N, {InSrcFeats}]");
+        if (InSrcFeats != InDstFeats)
+            throw new TensorShapeException($"GATConv: the module was built for ({InSrcFeats}, {InDstFeats}) source and destination sizes; pass a (source, destination) feature pair");
         ConvSupport.CheckZeroInDegree(graph, AllowZeroInDegree, nameof(GATConv));
         var h = _featDrop.Forward(src);
         var ft = Project(Fc ?? FcSrc!, h);
@@ -204,8 +220,8 @@ public sealed class GATConv : Module, IGraphModule
         return Attend(graph, ft, ftDst, hDst, edgeWeight);
     }
 
-    /// <summary>The output and the attention for separate (source, destination) features.</summary>
-    public (Tensor Output, Tensor Attention) ForwardWithAttention(Graph graph, (Tensor Src, Tensor Dst) features, Tensor? edgeWeight = null)
+    /// <summary>Output and attention (in entry order) for a (source, destination) pair.</summary>
+    private (Tensor Output, Tensor Attention) Pair(Graph graph, (Tensor Src, Tensor Dst) features, Tensor? edgeWeight)
     {
         ConvSupport.CheckPair(graph, features.Src, features.Dst, nameof(GATConv));
         ConvSupport.CheckWidth(nameof(GATConv), features.Src, InSrcFeats, "the source features");
@@ -230,8 +246,7 @@ public sealed class GATConv : Module, IGraphModule
         var a = _attnDrop.Forward(ConvSupport.EdgeSoftmax(graph, e, name));
         if (edgeWeight is not null)
         {
-            ConvSupport.CheckEdgeWeight(graph, edgeWeight, name);
-            a *= edgeWeight.Reshape(-1, 1, 1);
+            a *= ConvSupport.EdgeWeightsInEntryOrder(graph, edgeWeight, name).Reshape(-1, 1, 1);
         }
         var rst = ConvSupport.UMulE(graph, ftSrc, a, ReduceOp.Sum, name);
         if (hDst is not null && (ResFc is not null || _identityResidual))

@@ -99,17 +99,17 @@ public sealed class GCN2Conv : Module
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(initialFeatures);
         ConvSupport.CheckZeroInDegree(graph, AllowZeroInDegree, name);
-        var (inCsr, _) = ConvSupport.Relation(graph, name);
-        ConvSupport.CheckRows(name, features, inCsr.NumCols, "source");
+        var s = ConvSupport.Relation(graph, name);
+        ConvSupport.CheckRows(name, features, s.NumSrc, "source");
         ConvSupport.CheckWidth(name, features, InFeats, "the features");
         ConvSupport.CheckWidth(name, initialFeatures, InFeats, "the initial features");
-        if (initialFeatures.Size(0) < inCsr.NumRows)
-            throw new TensorShapeException($"GCN2Conv: the initial features have shape {initialFeatures.Shape}; expected at least {inCsr.NumRows} rows (one per destination node)");
+        if (initialFeatures.Size(0) < s.NumDst)
+            throw new TensorShapeException($"GCN2Conv: the initial features have shape {initialFeatures.Shape}; expected at least {s.NumDst} rows (one per destination node)");
         var w = edgeWeight is null
             ? ConvSupport.NormalizedEdgeWeights(graph, ConvSupport.Degree.In, -0.5, -0.5, features.DType, name)
-            : new EdgeWeightNorm("both").Forward(graph, edgeWeight).Reshape(-1, 1);
+            : ConvSupport.EdgeWeightsInEntryOrder(graph, new EdgeWeightNorm("both").Forward(graph, edgeWeight), name);
         var h = ConvSupport.UMulE(graph, features, w, ReduceOp.Sum, name) * (1 - Alpha);
-        var h0 = initialFeatures.Slice(0, inCsr.NumRows) * Alpha;
+        var h0 = initialFeatures.Slice(0, s.NumDst) * Alpha;
         var sum = h + h0;
         var projected = ProjectInitialFeatures ? sum.MatMul(Weight1) : h.MatMul(Weight1) + h0.MatMul(Weight2!);
         var rst = sum * (1 - Beta) + projected * Beta;

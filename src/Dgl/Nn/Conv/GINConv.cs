@@ -79,14 +79,14 @@ public sealed class GINConv : Module, IBipartiteGraphModule
     /// <returns>[NumDstNodes, …] (the output size of <see cref="ApplyFunc"/>).</returns>
     public Tensor Forward(Graph graph, Tensor features, Tensor? edgeWeight = null)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(GINConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(GINConv));
         return Run(csr, ConvSupport.ExpandAsPair(graph, features, csr, nameof(GINConv)), edgeWeight);
     }
 
     /// <summary>Computes h' for a bipartite relation from (source, destination) features.</summary>
     public Tensor Forward(Graph graph, (Tensor Src, Tensor Dst) features, Tensor? edgeWeight = null)
     {
-        var csr = ConvSupport.InCsr(graph, nameof(GINConv));
+        var csr = ConvSupport.EdgeIdCsr(graph, nameof(GINConv));
         return Run(csr, ConvSupport.CheckPair(csr, features, nameof(GINConv)), edgeWeight);
     }
 

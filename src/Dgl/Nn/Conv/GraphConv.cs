@@ -132,9 +132,9 @@ public sealed class GraphConv : Module, IGraphModule
         ArgumentNullException.ThrowIfNull(features);
         if (Weight is null || InFeats <= OutFeats)
             throw new InvalidOperationException($"GraphConv: sparse features need a module with its own weight and inFeats > outFeats (this one has weight={Weight is not null}, in={InFeats}, out={OutFeats}); pass features.ToDense() instead");
-        var (inCsr, _) = ConvSupport.Relation(graph, nameof(GraphConv));
-        if (features.NumRows != inCsr.NumCols)
-            throw new TensorShapeException($"GraphConv: sparse features have {features.NumRows} rows; expected {inCsr.NumCols} (one per source node)");
+        var s = ConvSupport.Relation(graph, nameof(GraphConv));
+        if (features.NumRows != s.NumSrc)
+            throw new TensorShapeException($"GraphConv: sparse features have {features.NumRows} rows; expected {s.NumSrc} (one per source node)");
         ConvSupport.CheckZeroInDegree(graph, AllowZeroInDegree, nameof(GraphConv));
         return Finish(graph, features.MatMul(Weight), edgeWeight, Weight.DType);
     }
@@ -167,8 +167,7 @@ public sealed class GraphConv : Module, IGraphModule
             w = ConvSupport.NormalizedEdgeWeights(graph, ConvSupport.Degree.Out, _srcPower, _dstPower, dtype, nameof(GraphConv));
         if (edgeWeight is not null)
         {
-            ConvSupport.CheckEdgeWeight(graph, edgeWeight, nameof(GraphConv));
-            var e = ConvSupport.EdgeColumn(edgeWeight);
+            var e = ConvSupport.EdgeWeightsInEntryOrder(graph, edgeWeight, nameof(GraphConv));
             w = w is null ? e : e * w;
         }
         return ConvSupport.Aggregate(graph, h, w, ReduceOp.Sum, nameof(GraphConv));

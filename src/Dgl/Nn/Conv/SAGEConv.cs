@@ -170,13 +170,13 @@ public sealed class SAGEConv : Module, IGraphModule
         ArgumentNullException.ThrowIfNull(features);
         if (AggregatorType == "lstm" || (AggregatorType != "pool" && InSrcFeats <= OutFeats))
             throw new InvalidOperationException($"SAGEConv: sparse features are supported for pool, and for mean/gcn when inFeats > outFeats (this module: {AggregatorType}, in={InSrcFeats}, out={OutFeats}); pass features.ToDense() instead");
-        var (inCsr, _) = ConvSupport.Relation(graph, nameof(SAGEConv));
-        if (features.NumRows != inCsr.NumCols || features.NumCols != InSrcFeats)
-            throw new TensorShapeException($"SAGEConv: sparse features are [{features.NumRows}, {features.NumCols}]; expected [{inCsr.NumCols}, {InSrcFeats}]");
-        if (!graph.IsBlock && inCsr.NumRows != inCsr.NumCols)
+        var s = ConvSupport.Relation(graph, nameof(SAGEConv));
+        if (features.NumRows != s.NumSrc || features.NumCols != InSrcFeats)
+            throw new TensorShapeException($"SAGEConv: sparse features are [{features.NumRows}, {features.NumCols}]; expected [{s.NumSrc}, {InSrcFeats}]");
+        if (!graph.IsBlock && s.NumDst != s.NumSrc)
             throw new ArgumentException("SAGEConv: the graph is bipartite; pass dense (source, destination) features", nameof(graph));
         var x = new Input(features.Dropout(_featDrop.P, Training, _generator));
-        return Run(graph, x, x.Rows(inCsr.NumRows), pair: false, edgeWeight);
+        return Run(graph, x, x.Rows(s.NumDst), pair: false, edgeWeight);
     }
 
     private static int NumDst(Graph graph) => ConvSupport.InCsr(graph, nameof(SAGEConv)).NumRows;
@@ -187,8 +187,7 @@ public sealed class SAGEConv : Module, IGraphModule
         Tensor? w = null;
         if (edgeWeight is not null)
         {
-            ConvSupport.CheckEdgeWeight(graph, edgeWeight, name);
-            w = ConvSupport.EdgeColumn(edgeWeight);
+            w = ConvSupport.EdgeWeightsInEntryOrder(graph, edgeWeight, name);
         }
         var linBeforeMp = InSrcFeats > OutFeats;
         Tensor hNeigh;
@@ -232,7 +231,7 @@ public sealed class SAGEConv : Module, IGraphModule
     /// <summary>
     /// The LSTM reducer: destinations grouped by in-degree L; for each group, the [B, L, D] messages (in edge-id
     /// order within each node, as DGL's mailbox) run through the LSTM from zero state, and the last hidden state is
-    /// the node's aggregate. Nodes without in-edges get zeros.
+    /// the node's aggregate. Nodes without in-edges get zeros. <paramref name="w"/> is in entry order.
     /// </summary>
     private Tensor LstmAggregate(Graph graph, Tensor h, Tensor? w)
     {

@@ -78,7 +78,7 @@ public sealed class TAGConv : Module, IGraphModule
         ConvSupport.CheckWidth(name, features, InFeats, "the node features");
         var w = edgeWeight is null
             ? ConvSupport.NormalizedEdgeWeights(graph, ConvSupport.Degree.In, -0.5, -0.5, features.DType, name)
-            : new EdgeWeightNorm("both").Forward(graph, edgeWeight).Reshape(-1, 1);
+            : ConvSupport.EdgeWeightsInEntryOrder(graph, new EdgeWeightNorm("both").Forward(graph, edgeWeight), name);
         var hops = new Tensor[K + 1];
         hops[0] = features;
         for (var i = 1; i <= K; i++) hops[i] = ConvSupport.UMulE(graph, hops[i - 1], w, ReduceOp.Sum, name);

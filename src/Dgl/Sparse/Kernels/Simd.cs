@@ -110,6 +110,30 @@ internal static unsafe class Simd
         return r;
     }
 
+    /// <summary>Lane i of the result is lane idx[i] of x when idx[i] &lt; width, else lane idx[i] − width of y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Permute2<T>(Vector512<T> x, Vector512<T> idx, Vector512<T> y) where T : unmanaged
+    {
+        if (Avx512F.IsSupported)
+        {
+            if (typeof(T) == typeof(float)) return Avx512F.PermuteVar16x32x2(x.AsSingle(), idx.AsInt32(), y.AsSingle()).As<float, T>();
+            if (typeof(T) == typeof(double)) return Avx512F.PermuteVar8x64x2(x.AsDouble(), idx.AsInt64(), y.AsDouble()).As<double, T>();
+        }
+        return Permute2Portable(x, idx, y);
+    }
+
+    private static Vector512<T> Permute2Portable<T>(Vector512<T> x, Vector512<T> idx, Vector512<T> y) where T : unmanaged
+    {
+        var n = Vector512<T>.Count;
+        var r = Vector512<T>.Zero;
+        for (var i = 0; i < n; i++)
+        {
+            var j = (typeof(T) == typeof(float) ? idx.AsInt32().GetElement(i) : (int)idx.AsInt64().GetElement(i)) & (2 * n - 1);
+            r = r.WithElement(i, j < n ? x.GetElement(j) : y.GetElement(j - n));
+        }
+        return r;
+    }
+
     /// <summary>a·b + c, fused where the hardware can.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> MulAdd<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c) where T : unmanaged

@@ -14,11 +14,17 @@ namespace Dgl.Sparse.Kernels;
 /// <para>Destination-centric: each output row is produced by one thread, reading its entries in order, so the
 /// result has the same bits for any thread count and needs no atomics. Rows are split into chunks of equal
 /// (entries + rows) so that power-law rows do not leave a thread idle.</para>
-/// <para>Streams: the row's column ids (sequential), the gathered lhs rows (random, the cost that matters: they are
-/// prefetched a fixed number of entries ahead, across row boundaries), the edge operand (sequential when edge ids are
-/// the identity, prefetched otherwise). The output row is cut into vector slots and accumulated in registers, up to
-/// eight slots per pass over the row's entries (wider rows take several passes whose gathers hit L1/L2), so nothing
-/// is stored until a row is done.</para>
+/// <para>Streams: the row's column ids (sequential), the gathered lhs rows (random, the cost that matters), the edge
+/// operand (sequential when edge ids are the identity, gathered otherwise). Gathered rows of 512 bytes and more (256
+/// on graphs without hub columns) are prefetched a fixed number of entries ahead, across row boundaries, one line per
+/// vector slot; narrower rows are left to the hardware (see <see cref="WorthPrefetching"/>). The output row is cut
+/// into vector slots and accumulated in registers, up to eight slots per pass over the row's entries (wider rows take
+/// several passes whose gathers hit L1/L2), so nothing is stored until a row is done.</para>
+/// <para>The loop is written so that the JIT folds each gathered load into the add or FMA that uses it (statement-level
+/// branches on compile-time flags, no conditional expressions: those make temporaries that stop the folding), and the
+/// row loops run fully optimised from the first call, since each chunk is one call and would otherwise run OSR code.
+/// Per-edge instruction count decides how many gathers the core keeps in flight, so it decides the speed even though
+/// the kernel is memory-bound.</para>
 /// </remarks>
 internal static unsafe class SpmmKernel
 {
