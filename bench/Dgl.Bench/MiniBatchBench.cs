@@ -63,8 +63,13 @@ internal sealed class MiniBatchBench : IBench
         var warm = SageMiniBatchTraining.TrainEpoch(model, loader, optimizer);
         ctx.Note(string.Create(CultureInfo.InvariantCulture, $"warm-up epoch {warm.WallSeconds:F2} s, loss {warm.MeanLoss:F3}"));
         var runs = new List<EpochStats>();
+        var pause0 = GC.GetTotalPauseDuration();
+        var gc0 = GC.CollectionCount(2);
         for (var e = 0; e < epochs; e++) runs.Add(SageMiniBatchTraining.TrainEpoch(model, loader, optimizer));
+        var gcPauseMsPerStep = (GC.GetTotalPauseDuration() - pause0).TotalMilliseconds / runs.Sum(r => r.Steps);
+        var gen2PerStep = (double)(GC.CollectionCount(2) - gc0) / runs.Sum(r => r.Steps);
         var median = runs.OrderBy(r => r.WallSeconds).ElementAt(runs.Count / 2);
+        var trainPeakMb = Measure.PeakRssMb();
         var evalClock = System.Diagnostics.Stopwatch.StartNew();
         var valAcc = SageMiniBatchTraining.Evaluate(model, g, features, labels, valMask)[0];
         var inferenceSeconds = evalClock.Elapsed.TotalSeconds;
@@ -80,7 +85,10 @@ internal sealed class MiniBatchBench : IBench
             .With("steps", median.Steps)
             .With("sample_ms_per_step", Math.Round(median.SampleMsPerStep, 1))
             .With("compute_ms_per_step", Math.Round(median.ComputeMsPerStep, 1))
+            .With("gc_pause_ms_per_step", Math.Round(gcPauseMsPerStep, 1))
+            .With("gen2_gcs_per_step", Math.Round(gen2PerStep, 2))
             .With("peak_rss_mb", Math.Round(peakMb))
+            .With("peak_rss_train_mb", Math.Round(trainPeakMb))
             .With("raw_mb", Math.Round(rawBytes / (1024 * 1024)))
             .With("rss_over_raw", Math.Round(peakMb * 1024 * 1024 / rawBytes, 2))
             .With("val_acc", Math.Round(valAcc, 4))
@@ -134,6 +142,7 @@ internal sealed class MiniBatchBench : IBench
         using var batches = loader.GetEnumerator();
         while (steps < 8)
         {
+            StepMemory.Release();
             clock.Restart();
             if (!batches.MoveNext()) break;
             times["sample"].Add(clock.Elapsed.TotalMilliseconds);
