@@ -51,7 +51,7 @@ internal static class ConfigKeys
             c => c.Split, (c, v) => c.Split = v),
         new("data-dir", KeyType.String, "the folder holding the data sets' raw files (default: DGL_DOWNLOAD_DIR or ~/.dgl)",
             c => c.DataDir, (c, v) => c.DataDir = v),
-        new("model", KeyType.String, "the GNN: node gcn|gat|sage|gin|appnp|sgc|mlp, link sage|gcn|gat|gin|mlp, graph gin|gcn|gat|sage|mlp (default gcn, sage, gin)",
+        new("model", KeyType.String, "the GNN: node gcn|gat|sage|gin|appnp|sgc|rgcn|mlp, link sage|gcn|gat|gin|mlp, graph gin|gcn|gat|sage|mlp (default gcn, sage, gin)",
             c => c.Model, (c, v) => c.Model = v),
         new("hidden", KeyType.Int, "hidden units per layer (gat: split evenly across the heads)", c => c.Hidden, (c, v) => c.Hidden = ParseInt("hidden", v)),
         new("layers", KeyType.Int, "number of graph layers (sgc: propagation hops)", c => c.Layers, (c, v) => c.Layers = ParseInt("layers", v)),
