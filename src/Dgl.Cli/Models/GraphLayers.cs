@@ -25,9 +25,9 @@ internal static class GraphLayers
             (i, o, _, _, gen) => new ConvLayer(new GINConv(new Sequential(new Linear(i, o, generator: gen), new ReLU(), new Linear(o, o, generator: gen)), "sum", learnEps: true))),
         new("sgc", NodeOnly, "simplified graph convolution (SGConv: --layers hops of propagation, one linear map)",
             (i, o, _, s, gen) => new ConvLayer(new SGConv(i, o, k: s.Layers, cached: true, allowZeroInDegree: true, generator: gen)),
-            SingleLayer: true),
+            SingleLayer: true, Blocks: false),
         new("appnp", NodeOnly, "APPNP: an MLP whose output is propagated by personalised PageRank (APPNPConv, k=10, alpha=0.1)",
-            (i, o, last, _, gen) => last ? new PropagatedDense(i, o, gen) : new DenseLayer(i, o, gen)),
+            (i, o, last, _, gen) => last ? new PropagatedDense(i, o, gen) : new DenseLayer(i, o, gen), Blocks: false),
         new("rgcn", NodeOnly, "relational GCN (RelGraphConv, basis regulariser, self-loop; one weight per edge type of a heterogeneous set, one relation otherwise)",
             (i, o, _, s, gen) => new RelationalLayer(i, o, s.NumRelations, gen)),
     ];
