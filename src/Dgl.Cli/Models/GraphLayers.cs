@@ -108,6 +108,9 @@ internal sealed class RelationalLayer : Module, IGraphLayer
         _conv = RegisterModule("conv", new RelGraphConv(inFeatures, outFeatures, _numRels, "basis", Math.Min(_numRels, MaxBases), generator: generator));
     }
 
+    /// <summary>The wrapped convolution (its weights, for tests).</summary>
+    internal RelGraphConv Conv => _conv;
+
     /// <summary>
     /// h' on <paramref name="graph"/> (a graph or a block) with the relation of each edge in <paramref name="edgeTypes"/>
     /// (int32 [E]; null: every edge is relation 0).
