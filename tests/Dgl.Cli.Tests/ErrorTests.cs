@@ -105,6 +105,22 @@ public class ErrorTests
     public void ModelOfAnotherTask() => AssertUsageError("valid models:", "train", "--task", "link", "--model", "rgcn-nope");
 
     [Fact]
+    public void FanoutsMustMatchTheLayers() =>
+        AssertUsageError("--fanouts 15,10,5 gives 3 neighbour count(s) for --layers 2; give one count per layer, e.g. --fanouts 10,10", "train", "--batch-size", "64", "--fanouts", "15,10,5");
+
+    [Fact]
+    public void FanoutsWithMoreLayersThanCounts() =>
+        AssertUsageError("gives 1 neighbour count(s) for --layers 3", "train", "--layers", "3", "--fanouts", "10");
+
+    [Fact]
+    public void MultiHopModelsRefuseMiniBatches() =>
+        AssertUsageError("--model sgc propagates over many hops inside one layer and cannot train on sampled blocks", "train", "--model", "sgc", "--batch-size", "64");
+
+    [Fact]
+    public void FanoutsOutsideNodeClassification() =>
+        AssertUsageError("--task graph does not use it", "train", "--task", "graph", "--fanouts", "5,5");
+
+    [Fact]
     public void UnknownOptionSuggestsTheNearest() => AssertUsageError("unknown option '--epohcs' for 'dgl train'; did you mean '--epochs'?", "train", "--epohcs", "3");
 
     [Fact]

@@ -51,7 +51,7 @@ internal static class ConfigKeys
             c => c.Split, (c, v) => c.Split = v),
         new("data-dir", KeyType.String, "the folder holding the data sets' raw files (default: DGL_DOWNLOAD_DIR or ~/.dgl)",
             c => c.DataDir, (c, v) => c.DataDir = v),
-        new("model", KeyType.String, "the GNN: node gcn|gat|sage|gin|appnp|sgc|mlp, link sage|gcn|gat|gin|mlp, graph gin|gcn|gat|sage|mlp (default gcn, sage, gin)",
+        new("model", KeyType.String, "the GNN: node gcn|gat|sage|gin|appnp|sgc|rgcn|mlp, link sage|gcn|gat|gin|mlp, graph gin|gcn|gat|sage|mlp (default gcn, sage, gin)",
             c => c.Model, (c, v) => c.Model = v),
         new("hidden", KeyType.Int, "hidden units per layer (gat: split evenly across the heads)", c => c.Hidden, (c, v) => c.Hidden = ParseInt("hidden", v)),
         new("layers", KeyType.Int, "number of graph layers (sgc: propagation hops)", c => c.Layers, (c, v) => c.Layers = ParseInt("layers", v)),
@@ -62,9 +62,10 @@ internal static class ConfigKeys
         new("epochs", KeyType.Int, "maximum number of epochs", c => c.Epochs, (c, v) => c.Epochs = ParseInt("epochs", v)),
         new("patience", KeyType.Int, "stop after this many epochs without a better validation metric (0: never stop early)",
             c => c.Patience, (c, v) => c.Patience = ParseInt("patience", v)),
-        new("batch-size", KeyType.Int, "mini-batch size: graphs per batch (graph task, default 32), seed nodes or edges per batch (node/link; 0 = full graph)",
+        new("batch-size", KeyType.Int, "mini-batch size: graphs per batch (graph task, default 32), training edges per step (link; 0 = all), seed nodes per batch (node: sampled blocks, see --fanouts; 0 = full graph)",
             c => c.BatchSize, (c, v) => c.BatchSize = ParseInt("batch-size", v)),
-        new("fanouts", KeyType.String, "neighbours sampled per layer for mini-batch node training, comma-separated", c => c.Fanouts, (c, v) => c.Fanouts = v),
+        new("fanouts", KeyType.String, "node task: neighbours sampled per layer, input layer first, one per --layers (e.g. 15,10,5; -1 takes all); with --batch-size (default 1024 seeds) switches to mini-batch training (default 10 per layer)",
+            c => c.Fanouts, (c, v) => c.Fanouts = v),
         new("seed", KeyType.Int, "random seed (initialisation, dropout, splits, negative samples)", c => c.Seed, (c, v) => c.Seed = ParseInt("seed", v)),
         new("threads", KeyType.Int, "worker threads (0: all cores)", c => c.Threads, (c, v) => c.Threads = ParseInt("threads", v)),
         new("out", KeyType.String, "the run folder (default runs/<dataset>-<model>-<timestamp>)", c => c.Out, (c, v) => c.Out = v),
@@ -194,7 +195,7 @@ internal static class ConfigKeys
             sb.Append('\n').Append("# ").Append(k.Help).Append('\n');
             if (k.Choices is { } ch) sb.Append("# one of: ").Append(string.Join(", ", ch)).Append('\n');
             var v = k.Get(c);
-            if (v is null || k.Name is "data" or "edges" or "features" or "labels" or "data-dir" or "out" or "tensorboard")
+            if (v is null || k.Name is "fanouts" or "data" or "edges" or "features" or "labels" or "data-dir" or "out" or "tensorboard")
                 sb.Append('#').Append(k.Name).Append(": ").Append(ExampleValue(k.Name)).Append('\n');
             else
                 sb.Append(k.Name).Append(": ").Append(Scalar(v)).Append('\n');
@@ -211,6 +212,7 @@ internal static class ConfigKeys
         "data-dir" => "~/.dgl",
         "out" => "runs/my-run",
         "tensorboard" => "runs/tb",
+        "fanouts" => "15,10",
         _ => "",
     };
 }

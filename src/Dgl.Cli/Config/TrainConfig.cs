@@ -40,7 +40,8 @@ internal sealed class TrainConfig
     public int Epochs { get; set; } = 200;
     public int Patience { get; set; } = 50;
     public int BatchSize { get; set; }
-    public string Fanouts { get; set; } = "10,10";
+    /// <summary>Neighbours sampled per layer (comma-separated), or null: 10 per layer when mini-batch training.</summary>
+    public string? Fanouts { get; set; }
     public int Seed { get; set; }
     public int Threads { get; set; }
     public string? Out { get; set; }
@@ -91,13 +92,22 @@ internal sealed class TrainConfig
             throw new CliException($"--dataset {Dataset} and --{(Data is not null ? "data" : "edges")} both name the input; give one of them");
         if ((Features is not null || Labels is not null) && Edges is null)
             throw new CliException($"--{(Features is not null ? "features" : "labels")} goes with --edges (an edge list); a --data folder or a built-in --dataset carries its own features and labels");
-        _ = ParseFanouts();
+        var fanouts = ParseFanouts();
+        if (Fanouts is not null && fanouts.Length != Layers)
+            throw new CliException($"--fanouts {Fanouts} gives {fanouts.Length} neighbour count(s) for --layers {Layers}; give one count per layer, e.g. --fanouts {string.Join(",", Enumerable.Repeat(10, Layers))}");
         _ = ParseSplit();
     }
 
-    /// <summary>The per-layer neighbour counts of <see cref="Fanouts"/>.</summary>
+    /// <summary>True when node classification trains on sampled mini-batches (<c>--batch-size</c> or <c>--fanouts</c> given).</summary>
+    public bool MiniBatch => BatchSize > 0 || Fanouts is not null;
+
+    /// <summary>The seed nodes per mini-batch of node classification: <c>--batch-size</c>, else 1024 (DGL's GraphSAGE example).</summary>
+    public int NodeBatchSize => BatchSize > 0 ? BatchSize : 1024;
+
+    /// <summary>The per-layer neighbour counts of <see cref="Fanouts"/> (input layer first); 10 per layer when not given.</summary>
     public int[] ParseFanouts()
     {
+        if (Fanouts is null) return [.. Enumerable.Repeat(10, Math.Max(1, Layers))];
         var parts = Fanouts.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var result = new int[parts.Length];
         for (var i = 0; i < parts.Length; i++)

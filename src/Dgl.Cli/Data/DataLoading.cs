@@ -189,7 +189,8 @@ internal static class DataLoading
             val = [.. val.Select(i => i + offset)];
             test = [.. test.Select(i => i + offset)];
         }
-        var feat = g.IsHomogeneous ? FloatFeatures(data) : null;
+        // One node type (a multi-relational graph): node ids and features survive the conversion unchanged.
+        var feat = g.NodeTypes.Count == 1 ? FloatFeatures(data) : null;
         return new NodeTaskData
         {
             Name = name, Graph = graph, Features = feat, Labels = Tensor.FromArray(lab), NumClasses = numClasses,

@@ -83,6 +83,30 @@ internal sealed class GnnModel : Module
         return (_classifier!.Forward(_dropout.Forward(pooled)), h);
     }
 
+    /// <summary>
+    /// Runs the stack on sampled blocks (mini-batch node classification): layer i maps the source nodes of
+    /// <paramref name="blocks"/>[i] to its destination nodes, which are the source nodes of the next block. Returns the
+    /// class logits of the last block's destination nodes (the seeds).
+    /// </summary>
+    /// <param name="blocks">One block per layer, input layer first.</param>
+    /// <param name="inputNodes">The graph ids of the first block's source nodes (int32).</param>
+    /// <param name="x">Their features, or null when the model learns an embedding per node.</param>
+    /// <param name="edgeTypes">Relation id per edge of each block (R-GCN), or null entries.</param>
+    public Tensor ForwardBlocks(IReadOnlyList<Graph> blocks, Tensor inputNodes, Tensor? x, IReadOnlyList<Tensor?> edgeTypes)
+    {
+        if (Spec.Task != TaskKind.Node) throw new InvalidOperationException("ForwardBlocks serves node classification");
+        if (blocks.Count != _layers.Count)
+            throw new ArgumentException($"{blocks.Count} blocks for a model of {_layers.Count} layers; sample one block per layer", nameof(blocks));
+        var h = _embedding is not null ? _embedding.Forward(inputNodes) : x ?? throw new ArgumentNullException(nameof(x), "the model was built for node features");
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            if (i > 0 || _embedding is null) h = _dropout.Forward(h);
+            h = ((IGraphLayer)_layers[i]).Forward(blocks[i], h, edgeTypes[i]);
+            if (i < _layers.Count - 1) h = h.Relu();
+        }
+        return h;
+    }
+
     /// <summary>Mean of each graph's node rows: a sum by graph id (index-add, differentiable) divided by the node counts.</summary>
     internal static Tensor MeanPool(Tensor h, Tensor graphIds, int numGraphs)
     {
@@ -106,5 +130,6 @@ internal sealed class DenseLayer : Module, IGraphLayer
     public DenseLayer(int inFeatures, int outFeatures, Generator generator) =>
         _linear = RegisterModule("linear", new Linear(inFeatures, outFeatures, generator: generator));
 
-    public Tensor Forward(Graph graph, Tensor x, Tensor? edgeTypes) => _linear.Forward(x);
+    public Tensor Forward(Graph graph, Tensor x, Tensor? edgeTypes) =>
+        _linear.Forward(graph.IsBlock ? x.Slice(0, graph.NumDstNodes()) : x);
 }

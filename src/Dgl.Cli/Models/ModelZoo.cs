@@ -10,8 +10,9 @@ namespace Dgl.Cli.Models;
 /// <param name="MakeLayer">Makes a layer (in, out, is-the-output-layer, spec, generator).</param>
 /// <param name="WidthMultiple">The hidden width must be a multiple of --heads (split across attention heads).</param>
 /// <param name="SingleLayer">The model is one layer whatever --layers says (which sets its propagation hops instead).</param>
+/// <param name="Blocks">Each layer aggregates one hop, so the model trains on sampled blocks (mini-batch node classification).</param>
 internal sealed record ZooModel(string Name, TaskKind[] Tasks, string Description, Func<int, int, bool, ModelSpec, Generator, Module> MakeLayer,
-    bool WidthMultiple = false, bool SingleLayer = false);
+    bool WidthMultiple = false, bool SingleLayer = false, bool Blocks = true);
 
 /// <summary>The models <c>dgl train --model</c> knows, per task.</summary>
 internal static class ModelZoo

@@ -1,9 +1,11 @@
 using Dgl.Cli.Config;
 using Dgl.Cli.Data;
 using Dgl.Cli.Models;
+using Dgl.Dataloading;
 using Dgl.Metrics;
 using Dgl.Nn;
 using Dgl.Optim;
+using Dgl.Sampling;
 using Dgl.Tensors.Autograd;
 
 namespace Dgl.Cli.Training;
@@ -32,6 +34,7 @@ internal abstract class TaskRunner
     /// <summary>The runner for <paramref name="data"/>.</summary>
     public static TaskRunner For(TaskData data, TrainConfig cfg) => data switch
     {
+        NodeTaskData n when cfg.MiniBatch => new MiniBatchNodeRunner(n, cfg.NodeBatchSize, cfg.ParseFanouts(), cfg.Seed),
         NodeTaskData n => new NodeRunner(n),
         LinkTaskData l => new LinkRunner(l, cfg.BatchSize),
         GraphTaskData g => new GraphRunner(g, cfg.BatchSize == 0 ? 32 : cfg.BatchSize),
@@ -98,6 +101,68 @@ internal sealed class NodeRunner(NodeTaskData data) : TaskRunner
         var confusion = withConfusion && data.TestIdx.Length > 0 ? Confusion(testLogits, testLabels.ToArray<long>(), data.NumClasses) : null;
         return new Evaluation(Acc(_train), Acc(_val), test, extra, confusion);
     }
+}
+
+/// <summary>
+/// Mini-batch node classification (DGL's GraphSAGE mini-batch recipe): each epoch shuffles the training nodes into
+/// batches of seeds, a <see cref="NeighborSampler"/> samples <c>fanouts[l]</c> in-neighbours per node for each layer
+/// and turns them into blocks, and the model runs layer by layer on the blocks; cross-entropy on the seeds, one
+/// optimiser step per batch. Evaluation aggregates every neighbour (the full-graph forward of <see cref="NodeRunner"/>,
+/// the same computation <c>dgl evaluate</c> and <c>dgl predict</c> do). The shuffle and the samples of epoch e
+/// derive from (seed, e) alone, so runs, and resumed runs, repeat bit for bit.
+/// </summary>
+internal sealed class MiniBatchNodeRunner : TaskRunner
+{
+    private readonly NodeTaskData _data;
+    private readonly NodeRunner _full;
+    private readonly NeighborSampler _sampler;
+    private readonly int _batchSize;
+    private readonly ulong _seed;
+
+    public MiniBatchNodeRunner(NodeTaskData data, int batchSize, int[] fanouts, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _data = data;
+        _full = new NodeRunner(data);
+        _sampler = new NeighborSampler([.. fanouts.Select(f => (Fanout)f)]);
+        _batchSize = batchSize;
+        _seed = (ulong)seed;
+    }
+
+    public override string MetricName => "accuracy";
+
+    public override int StepsPerEpoch => (_data.TrainIdx.Length + _batchSize - 1) / _batchSize;
+
+    public override double? TrainEpoch(GnnModel model, Optimizer optimizer, int epoch, Generator generator, Action<int> onStep, CancellationToken cancel)
+    {
+        // A loader per epoch, set to the epoch's number: the batches of epoch e do not depend on what ran before.
+        using var loader = new DataLoader<BlockBatch>(_data.Graph, _data.TrainIdx, _sampler, _batchSize, shuffle: true, seed: _seed) { Epoch = epoch - 1 };
+        model.Train();
+        double total = 0;
+        long seen = 0;
+        var steps = 0;
+        foreach (var batch in loader)
+        {
+            if (cancel.IsCancellationRequested) return null;
+            var blocks = batch.Blocks;
+            var types = new Tensor?[blocks.Count];
+            if (_data.EdgeTypes is { } et)
+                for (var l = 0; l < blocks.Count; l++) types[l] = et.IndexSelect(0, blocks[l].EData[Graph.EID]);
+            var x = _data.Features?.IndexSelect(0, batch.InputNodes);
+            optimizer.ZeroGrad();
+            var logits = model.ForwardBlocks(blocks, batch.InputNodes, x, types);
+            var seeds = batch.OutputNodes;
+            var loss = F.CrossEntropy(logits, _data.Labels.IndexSelect(0, seeds));
+            loss.Backward();
+            optimizer.Step();
+            total += loss.ToDouble() * seeds.NumElements;
+            seen += seeds.NumElements;
+            onStep(++steps);
+        }
+        return total / Math.Max(1, seen);
+    }
+
+    public override Evaluation Evaluate(GnnModel model, bool withConfusion) => _full.Evaluate(model, withConfusion);
 }
 
 /// <summary>

@@ -25,6 +25,14 @@ internal static class Trainer
         cfg.Task = task;
         var zoo = ModelZoo.Get(cfg.EffectiveModel, task);
         cfg.Model = zoo.Name;
+        if (cfg.Fanouts is not null && task != TaskKind.Node)
+            throw new CliException($"--fanouts {cfg.Fanouts} samples neighbours for mini-batch node classification; --task {DataLoading.Name(task)} does not use it (remove --fanouts)");
+        if (task == TaskKind.Node && cfg.MiniBatch)
+        {
+            if (!zoo.Blocks)
+                throw new CliException($"--model {zoo.Name} propagates over many hops inside one layer and cannot train on sampled blocks; use --batch-size 0 (full graph) or one of the mini-batch models: {string.Join(", ", ModelZoo.For(TaskKind.Node).Where(m => m.Blocks).Select(m => m.Name))}");
+            cfg.BatchSize = cfg.NodeBatchSize;
+        }
         if (cfg.Data is null && cfg.Edges is null) cfg.Dataset = DatasetCatalog.Get(cfg.EffectiveDataset).Name;
         if (cfg.Threads > 0) Parallelism.MaxThreads = cfg.Threads;
 
