@@ -23,7 +23,8 @@ namespace Dgl.Bench;
 /// step into waiting for the loader (sampling, block building, feature gather) and compute; the validation accuracy
 /// after the timed epochs by layer-wise full-neighbour inference (with the majority-class baseline beside it); the
 /// peak RSS (VmHWM) against the graph's raw bytes, E × 8 (int32 source and destination ids) + N × 100 × 4 (float32
-/// features). When the graph had to be generated in this run, the generator's transient peak is cleared
+/// features), and the peak up to the end of loading the graph (<c>peak_rss_load_mb</c>), before training (<c>peak_rss_train_mb</c>)
+/// and after the validation inference (<c>peak_rss_mb</c>). When the graph had to be generated in this run, the generator's transient peak is cleared
 /// (<c>/proc/self/clear_refs</c>) after the graph is loaded back, so the figure is the training run's own.</para>
 /// <para>Options: <c>--scale S</c> (default 0.1; <c>--scale 1</c> for the full graph, which takes long),
 /// <c>--epochs N</c>, <c>--workers N</c> (background sampling threads, default 0 as the peer), <c>--profile</c>
@@ -48,6 +49,7 @@ internal sealed class MiniBatchBench : IBench
         var (g, genSeconds, _, loadSeconds) = SamplingBench.LoadOrGenerate(ctx, scale);
         if (!double.IsNaN(genSeconds) && ResetPeakRss())
             ctx.Note("the graph was generated in this run: peak RSS was reset after loading it back, so it excludes the generator");
+        var loadPeakMb = Measure.PeakRssMb();
 
         var features = g.NData["feat"];
         var labels = g.NData["label"];
@@ -89,6 +91,7 @@ internal sealed class MiniBatchBench : IBench
             .With("gen2_gcs_per_step", Math.Round(gen2PerStep, 2))
             .With("peak_rss_mb", Math.Round(peakMb))
             .With("peak_rss_train_mb", Math.Round(trainPeakMb))
+            .With("peak_rss_load_mb", Math.Round(loadPeakMb))
             .With("raw_mb", Math.Round(rawBytes / (1024 * 1024)))
             .With("rss_over_raw", Math.Round(peakMb * 1024 * 1024 / rawBytes, 2))
             .With("val_acc", Math.Round(valAcc, 4))
