@@ -28,7 +28,8 @@ namespace Dgl.Bench;
 /// (<c>/proc/self/clear_refs</c>) after the graph is loaded back, so the figure is the training run's own.</para>
 /// <para>Options: <c>--scale S</c> (default 0.1; <c>--scale 1</c> for the full graph, which takes long),
 /// <c>--epochs N</c>, <c>--workers N</c> (background sampling threads, default 0 as the peer), <c>--profile</c>
-/// (time forward, backward and optimizer step of a few steps), and the graph cache options of the sampling bench.</para>
+/// (time the loader, forward, backward and optimizer step of 8 steps first; they train the model, so the
+/// validation accuracy and peak RSS of a profiled run differ from a plain one), and the graph cache options of the sampling bench.</para>
 /// </remarks>
 internal sealed class MiniBatchBench : IBench
 {
