@@ -103,7 +103,7 @@ internal sealed class SamplingBench : IBench
     /// then saved there. Generation is timed on the first run; loading on every run (the first loads what it saved).
     /// The cache folder is <c>--cache-dir</c> (default: the temp folder); <c>--no-cache</c> generates every time.
     /// </summary>
-    private static (Graph G, double Gen, double Save, double Load) LoadOrGenerate(BenchContext ctx, double scale)
+    internal static (Graph G, double Gen, double Save, double Load) LoadOrGenerate(BenchContext ctx, double scale)
     {
         var sw = Stopwatch.StartNew();
         if (ctx.Has("--no-cache")) return (Generators.SyntheticProducts(scale), sw.Elapsed.TotalSeconds, double.NaN, double.NaN);

@@ -277,7 +277,10 @@ internal static unsafe partial class GemmDriver<T, TVec, TOps>
             _mc = Math.Min(McMax, Math.Max(4 * mr, RoundUp((m + _desiredTasks - 1) / _desiredTasks, mr)));
             _mc = Math.Min(_mc, _mStride);
             _mBlocks = (m + _mc - 1) / _mc;
-            var maxTasks = _mBlocks * Split((_nc + NR - 1) / NR).Groups;
+            // Split is not monotone in the sliver count (5 slivers for 4 groups make 3 groups of 2; 4 make 4 of 1), so
+            // the narrower last column panel can have more tasks than a full one: size for the larger of the two.
+            var lastWidth = n - (n - 1) / _nc * _nc;
+            var maxTasks = _mBlocks * Math.Max(Split((_nc + NR - 1) / NR).Groups, Split((lastWidth + NR - 1) / NR).Groups);
             _workers = Math.Min(threads, maxTasks);
             _packNext = new int[_panels];
             _packDone = new int[_panels];

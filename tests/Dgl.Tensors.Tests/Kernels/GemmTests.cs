@@ -306,6 +306,27 @@ public class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(16, 3703, 505, true, false)]   // dW of SAGEConv(3703 → 16) on CiteSeer: the narrower last column panel
+    [InlineData(16, 3703, 505, false, false)]  // splits into more tasks than the first (it crashed at 2 threads)
+    public void Column_panels_of_unequal_width_match_reference_on_any_thread_count(int m, int n, int k, bool ta, bool tb)
+    {
+        var p = Make(ta, tb, m, n, k, seed: 7, beta: 0.5);
+        var saved = Parallelism.MaxThreads;
+        try
+        {
+            foreach (var threads in new[] { 1, 2, 3, 4 })
+            {
+                Parallelism.MaxThreads = threads;
+                AssertMatches(p, RunSingle(p).Select(x => (double)x).ToArray(), 1e-5);
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
     [Fact]
     public void Too_short_buffers_and_strides_name_the_matrix()
     {
