@@ -15,6 +15,9 @@ public static class Reduce
     /// <summary>Elements per chunk when a long sum is split across threads (fixed, so results do not depend on threads).</summary>
     internal const int SumChunk = 1 << 16;
 
+    /// <summary>At most this many row blocks (each summed into its own partial row) when columns are summed over many rows.</summary>
+    private const int MaxRowBlocks = 32;
+
     /// <summary>Σ x, with four vector accumulators combined in a fixed order.</summary>
     public static T Sum<T>(ReadOnlySpan<T> x) where T : unmanaged, INumber<T>
     {
@@ -55,8 +58,9 @@ public static class Reduce
     }
 
     /// <summary>
-    /// Sums x viewed as [outer, len, inner] over the middle axis into y [outer, inner]. Each output element adds
-    /// its inputs in index order; work is split across threads by output element only.
+    /// Sums x viewed as [outer, len, inner] over the middle axis into y [outer, inner]. Each output element adds its
+    /// inputs in index order, within fixed row blocks when there are many rows (the blocks' partial sums then added in
+    /// block order); the grouping depends on the shape only, never on the thread count.
     /// </summary>
     internal static void SumAxis<T>(Tensor x, int outer, int len, int inner, Tensor y) where T : unmanaged, INumber<T>
     {
@@ -85,6 +89,35 @@ public static class Reduce
             });
             return;
         }
+        // Many rows: sum fixed blocks of rows into partial rows, then add the partials in block order. Each block streams
+        // whole rows (column ranges would read a page-sized piece of every row and defeat the prefetchers). Whether
+        // and how rows are blocked depends on the shape only, so the bits do not depend on the thread count.
+        var rowsPerBlock = Math.Max(Math.Max(1, SumChunk / inner), (len + MaxRowBlocks - 1) / MaxRowBlocks);
+        var blocks = (len + rowsPerBlock - 1) / rowsPerBlock;
+        if (blocks > 1)
+        {
+            if (outer >= Parallelism.MaxThreads)
+            {
+                Parallelism.For(outer, 1, (s, e) =>
+                {
+                    var partial = GC.AllocateUninitializedArray<T>(blocks * inner);
+                    for (var o = s; o < e; o++)
+                    {
+                        for (var b = 0; b < blocks; b++) SumBlock<T>(x, o, b, len, inner, rowsPerBlock, partial);
+                        CombineBlocks<T>(partial, blocks, inner, y.Span<T>().Slice(o * inner, inner));
+                    }
+                });
+                return;
+            }
+            var shared = GC.AllocateUninitializedArray<T>(blocks * inner);
+            for (var o = 0; o < outer; o++)
+            {
+                var oo = o;
+                Parallelism.ForChunks(blocks, b => SumBlock<T>(x, oo, b, len, inner, rowsPerBlock, shared));
+                CombineBlocks<T>(shared, blocks, inner, y.Span<T>().Slice(o * inner, inner));
+            }
+            return;
+        }
         if (outer >= Parallelism.MaxThreads || (long)len * inner < Parallelism.ElementwiseGrain)
         {
             Parallelism.For(outer, Math.Max(1, Parallelism.ElementwiseGrain / Math.Max(1, len * inner)), (s, e) =>
@@ -93,7 +126,7 @@ public static class Reduce
             });
             return;
         }
-        // Few outer blocks: split the inner (column) range instead; each column still sums in row order.
+        // Few outer blocks of few rows: split the inner (column) range; each column still sums in row order.
         for (var o = 0; o < outer; o++)
         {
             var oo = o;
@@ -102,12 +135,59 @@ public static class Reduce
         }
     }
 
-    /// <summary>y[c] = Σ_k x[k, c] for columns c in [c0, c1) of a [len, inner] block.</summary>
+    /// <summary>Row block <paramref name="b"/> of outer slice <paramref name="o"/>, summed into partial row b.</summary>
+    private static void SumBlock<T>(Tensor x, int o, int b, int len, int inner, int rowsPerBlock, T[] partial) where T : unmanaged, INumber<T>
+    {
+        var r0 = b * rowsPerBlock;
+        var rows = Math.Min(rowsPerBlock, len - r0);
+        SumRows<T>(x.Span<T>().Slice(((o * len) + r0) * inner, rows * inner), rows, inner, 0, inner, partial.AsSpan(b * inner, inner));
+    }
+
+    /// <summary>dst = partial row 0 + partial row 1 + … in block order.</summary>
+    private static void CombineBlocks<T>(T[] partial, int blocks, int inner, Span<T> dst) where T : unmanaged, INumber<T>
+    {
+        partial.AsSpan(0, inner).CopyTo(dst);
+        for (var b = 1; b < blocks; b++)
+            System.Numerics.Tensors.TensorPrimitives.Add(dst, partial.AsSpan(b * inner, inner), dst);
+    }
+
+    /// <summary>
+    /// y[c] = Σ_k x[k, c] for columns c in [c0, c1) of a [len, inner] block, added in row order. Four rows are added
+    /// to each loaded vector of y before it is stored again (((y + x₀) + x₁) + x₂) + x₃, the same order as one row
+    /// at a time), so y goes through memory once per four rows instead of once per row.
+    /// </summary>
     private static void SumRows<T>(ReadOnlySpan<T> x, int len, int inner, int c0, int c1, Span<T> y) where T : unmanaged, INumber<T>
     {
-        var dst = y[c0..c1];
-        x.Slice(c0, c1 - c0).CopyTo(dst);
-        for (var k = 1; k < len; k++)
-            System.Numerics.Tensors.TensorPrimitives.Add(dst, x.Slice(k * inner + c0, c1 - c0), dst);
+        var w = c1 - c0;
+        var dst = y.Slice(c0, w);
+        x.Slice(c0, w).CopyTo(dst);
+        ref var d = ref MemoryMarshal.GetReference(dst);
+        ref var xs = ref MemoryMarshal.GetReference(x);
+        var k = 1;
+        for (; k + 3 < len; k += 4)
+        {
+            ref var r0 = ref Unsafe.Add(ref xs, (nint)k * inner + c0);
+            ref var r1 = ref Unsafe.Add(ref r0, inner);
+            ref var r2 = ref Unsafe.Add(ref r1, inner);
+            ref var r3 = ref Unsafe.Add(ref r2, inner);
+            var j = 0;
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+            {
+                var vw = Vector512<T>.Count;
+                for (; j <= w - vw; j += vw)
+                {
+                    var v = Vector512.LoadUnsafe(ref d, (nuint)j);
+                    v += Vector512.LoadUnsafe(ref r0, (nuint)j);
+                    v += Vector512.LoadUnsafe(ref r1, (nuint)j);
+                    v += Vector512.LoadUnsafe(ref r2, (nuint)j);
+                    v += Vector512.LoadUnsafe(ref r3, (nuint)j);
+                    v.StoreUnsafe(ref d, (nuint)j);
+                }
+            }
+            for (; j < w; j++)
+                Unsafe.Add(ref d, j) = Unsafe.Add(ref d, j) + Unsafe.Add(ref r0, j) + Unsafe.Add(ref r1, j) + Unsafe.Add(ref r2, j) + Unsafe.Add(ref r3, j);
+        }
+        for (; k < len; k++)
+            System.Numerics.Tensors.TensorPrimitives.Add(dst, x.Slice(k * inner + c0, w), dst);
     }
 }

@@ -13,6 +13,8 @@ public class ReductionTests
     [InlineData(new[] { 4, 5, 6 }, new[] { -1, -2 })]
     [InlineData(new[] { 7 }, new[] { 0 })]
     [InlineData(new[] { 100, 3 }, new[] { 0 })]
+    [InlineData(new[] { 5003, 37 }, new[] { 0 })]
+    [InlineData(new[] { 1, 2501, 67 }, new[] { 1 })]
     public void SumMatchesNaiveLoop(int[] shape, int[] dims)
     {
         var x = Tensor.Uniform(shape, -1, 1, generator: new Generator(1));
@@ -35,6 +37,29 @@ public class ReductionTests
         Assert.Equal(outShape.Where((_, i) => !norm.Contains(i)).ToArray(), dropped.Shape.ToArray());
         var count = v.Length / expected.Length;
         Reference.AssertClose(expected.Select(e => e / count).ToArray(), x.Mean(dims));
+    }
+
+    [Fact]
+    public void ColumnSumsOverManyRowsGiveTheSameBitsOnAnyThreadCount()
+    {
+        // Tall matrices are summed in row blocks whose partial rows are added in block order; the blocks depend on
+        // the shape only, so 1, 2 and 4 threads must agree bit for bit (and with the serial block-order reference).
+        var x = Tensor.Uniform([4099, 130], -1, 1, generator: new Generator(3));
+        var saved = Parallelism.MaxThreads;
+        try
+        {
+            Parallelism.MaxThreads = 1;
+            var one = x.Sum(0).ToArray<float>();
+            foreach (var threads in new[] { 2, 4 })
+            {
+                Parallelism.MaxThreads = threads;
+                Assert.Equal(one, x.Sum(0).ToArray<float>());
+            }
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
     }
 
     [Fact]
