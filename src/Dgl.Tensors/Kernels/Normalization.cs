@@ -234,9 +234,20 @@ internal static class NormKernels
                 var ys = y.Span<T>();
                 var accA = pa.AsSpan(k * c, c);
                 var accB = pb.AsSpan(k * c, c);
+                var r0 = k * rowsPerChunk;
                 var r1 = Math.Min(n, (k + 1) * rowsPerChunk);
-                for (var r = k * rowsPerChunk; r < r1; r++)
-                    AccumulateColumns<T, TOp>(xs.Slice(r * c, c), ys.Slice(r * c, c), mArr, accA, accB);
+                var c0 = 0;
+                if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+                {
+                    // Tiles of four vectors of columns: the accumulators stay in registers over the chunk's rows.
+                    for (; c0 <= c - 4 * Vector512<T>.Count; c0 += 4 * Vector512<T>.Count)
+                        AccumulateColumnTile<T, TOp>(xs, ys, mArr, r0, r1, c, c0, accA, accB);
+                }
+                if (c0 < c)
+                {
+                    for (var r = r0; r < r1; r++)
+                        AccumulateColumns<T, TOp>(xs.Slice(r * c + c0, c - c0), ys.Slice(r * c + c0, c - c0), mArr.AsSpan(c0), accA[c0..], accB[c0..]);
+                }
             });
             CombineChunks<T>(pa, chunks, c, sumA);
             CombineChunks<T>(pb, chunks, c, sumB);
@@ -280,6 +291,56 @@ internal static class NormKernels
     }
 
     /// <summary>accA[j] += a(x[j], y[j], m[j]), accB[j] += b(...) for one row of channels (elementwise: order-free).</summary>
+    /// <summary>
+    /// accA/accB[c0 .. c0 + 4w) += Σ over rows [r0, r1) of the terms, with the eight accumulators in registers; rows are
+    /// added in order, so the result is the same as <see cref="AccumulateColumns{T, TOp}"/> row by row.
+    /// </summary>
+    private static void AccumulateColumnTile<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, T[] m, int r0, int r1, int c, int c0, Span<T> accA, Span<T> accB)
+        where T : unmanaged, INumber<T> where TOp : IPairTerms<T>
+    {
+        var w = Vector512<T>.Count;
+        ref var px = ref MemoryMarshal.GetReference(x);
+        ref var py = ref MemoryMarshal.GetReference(y);
+        ref var pm = ref MemoryMarshal.GetArrayDataReference(m);
+        ref var pa = ref MemoryMarshal.GetReference(accA);
+        ref var pb = ref MemoryMarshal.GetReference(accB);
+        var o = (nuint)c0;
+        var (m0, m1, m2, m3) = (Vector512.LoadUnsafe(ref pm, o), Vector512.LoadUnsafe(ref pm, o + (nuint)w),
+            Vector512.LoadUnsafe(ref pm, o + (nuint)(2 * w)), Vector512.LoadUnsafe(ref pm, o + (nuint)(3 * w)));
+        var (a0, a1, a2, a3) = (Vector512.LoadUnsafe(ref pa, o), Vector512.LoadUnsafe(ref pa, o + (nuint)w),
+            Vector512.LoadUnsafe(ref pa, o + (nuint)(2 * w)), Vector512.LoadUnsafe(ref pa, o + (nuint)(3 * w)));
+        var (b0, b1, b2, b3) = (Vector512.LoadUnsafe(ref pb, o), Vector512.LoadUnsafe(ref pb, o + (nuint)w),
+            Vector512.LoadUnsafe(ref pb, o + (nuint)(2 * w)), Vector512.LoadUnsafe(ref pb, o + (nuint)(3 * w)));
+        for (var r = r0; r < r1; r++)
+        {
+            var off = (nuint)((long)r * c + c0);
+            var x0 = Vector512.LoadUnsafe(ref px, off);
+            var x1 = Vector512.LoadUnsafe(ref px, off + (nuint)w);
+            var x2 = Vector512.LoadUnsafe(ref px, off + (nuint)(2 * w));
+            var x3 = Vector512.LoadUnsafe(ref px, off + (nuint)(3 * w));
+            var y0 = Vector512.LoadUnsafe(ref py, off);
+            var y1 = Vector512.LoadUnsafe(ref py, off + (nuint)w);
+            var y2 = Vector512.LoadUnsafe(ref py, off + (nuint)(2 * w));
+            var y3 = Vector512.LoadUnsafe(ref py, off + (nuint)(3 * w));
+            a0 += TOp.A(x0, y0, m0);
+            a1 += TOp.A(x1, y1, m1);
+            a2 += TOp.A(x2, y2, m2);
+            a3 += TOp.A(x3, y3, m3);
+            b0 += TOp.B(x0, y0, m0);
+            b1 += TOp.B(x1, y1, m1);
+            b2 += TOp.B(x2, y2, m2);
+            b3 += TOp.B(x3, y3, m3);
+        }
+        a0.StoreUnsafe(ref pa, o);
+        a1.StoreUnsafe(ref pa, o + (nuint)w);
+        a2.StoreUnsafe(ref pa, o + (nuint)(2 * w));
+        a3.StoreUnsafe(ref pa, o + (nuint)(3 * w));
+        b0.StoreUnsafe(ref pb, o);
+        b1.StoreUnsafe(ref pb, o + (nuint)w);
+        b2.StoreUnsafe(ref pb, o + (nuint)(2 * w));
+        b3.StoreUnsafe(ref pb, o + (nuint)(3 * w));
+    }
+
     private static void AccumulateColumns<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> m, Span<T> accA, Span<T> accB)
         where T : unmanaged, INumber<T> where TOp : IPairTerms<T>
     {
@@ -336,12 +397,19 @@ internal static class NormKernels
         var sh = shift.ToArray();
         if (l == 1)
         {
+            // Narrow rows: the per-channel vectors are repeated over a group of rows so that one call covers the group.
+            var g = RowGroup(c);
+            var scG = Repeat(sc, g);
+            var shG = Repeat(sh, g);
             Parallelism.For(n, Math.Max(1, Parallelism.ElementwiseGrain / Math.Max(1, c)), (s, e) =>
             {
                 var xs = x.Span<T>();
                 var ys = y.Span<T>();
-                for (var r = s; r < e; r++)
-                    TensorPrimitives.FusedMultiplyAdd(xs.Slice(r * c, c), sc, sh, ys.Slice(r * c, c));
+                for (var r = s; r < e; r += g)
+                {
+                    var len = Math.Min(g, e - r) * c;
+                    TensorPrimitives.FusedMultiplyAdd(xs.Slice(r * c, len), scG.AsSpan(0, len), shG.AsSpan(0, len), ys.Slice(r * c, len));
+                }
             });
             return;
         }
@@ -366,16 +434,21 @@ internal static class NormKernels
         var kv = k.ToArray();
         if (l == 1)
         {
+            var g = RowGroup(c);
+            var aG = Repeat(av, g);
+            var bG = Repeat(bv, g);
+            var kG = Repeat(kv, g);
             Parallelism.For(n, Math.Max(1, Parallelism.ElementwiseGrain / Math.Max(1, c)), (s, e) =>
             {
                 var gs = dy.Span<T>();
                 var xs = x.Span<T>();
                 var os = dx.Span<T>();
-                for (var r = s; r < e; r++)
+                for (var r = s; r < e; r += g)
                 {
-                    var o = os.Slice(r * c, c);
-                    TensorPrimitives.FusedMultiplyAdd(xs.Slice(r * c, c), bv, kv, o);
-                    TensorPrimitives.FusedMultiplyAdd(gs.Slice(r * c, c), av, o, o);
+                    var len = Math.Min(g, e - r) * c;
+                    var o = os.Slice(r * c, len);
+                    TensorPrimitives.FusedMultiplyAdd(xs.Slice(r * c, len), bG.AsSpan(0, len), kG.AsSpan(0, len), o);
+                    TensorPrimitives.FusedMultiplyAdd(gs.Slice(r * c, len), aG.AsSpan(0, len), o, o);
                 }
             });
             return;
@@ -393,6 +466,17 @@ internal static class NormKernels
                 TensorPrimitives.FusedMultiplyAdd(gs.Slice(u * l, l), av[ch], o, o);
             }
         });
+    }
+
+    /// <summary>Rows per call when per-channel vectors of width <paramref name="c"/> are applied to [n, c] rows (about 1,024 elements).</summary>
+    private static int RowGroup(int c) => Math.Max(1, 1024 / Math.Max(1, c));
+
+    /// <summary><paramref name="v"/> repeated <paramref name="times"/> times end to end.</summary>
+    private static T[] Repeat<T>(T[] v, int times)
+    {
+        var r = new T[v.Length * times];
+        for (var i = 0; i < times; i++) v.CopyTo(r, i * v.Length);
+        return r;
     }
 
     /// <summary>d = x·s + t over a run.</summary>

@@ -106,6 +106,8 @@ public class NormalizationTests
     [InlineData(9, 4, 13, DType.Float64)]
     [InlineData(3000, 3, 1, DType.Float64)]
     [InlineData(40, 2, 700, DType.Float32)]
+    [InlineData(1100, 80, 1, DType.Float32)]
+    [InlineData(700, 40, 1, DType.Float64)]
     public void BatchNormTrainingMatchesNaiveLoopAndUpdatesRunningStats(int n, int c, int l, DType dtype)
     {
         var gen = new Generator(3);
@@ -188,6 +190,11 @@ public class NormalizationTests
         var big = Tensor.Uniform([5, 2, 40], -2, 2, DType.Float64, gen).RequireGrad();
         var w2 = Tensor.Uniform([2], 0.5, 1.5, DType.Float64, gen).RequireGrad();
         GradCheck.Assert(t => Tensor.BatchNorm(t[0][1..5], null, null, t[1], training: true), [big, w2]);
+        // Wide channels ([n, c] with c past one register tile of columns, and several row groups).
+        var wide = Tensor.Uniform([60, 40], -2, 2, DType.Float64, gen).RequireGrad();
+        var w3 = Tensor.Uniform([40], 0.5, 1.5, DType.Float64, gen).RequireGrad();
+        var b3 = Tensor.Uniform([40], -1, 1, DType.Float64, gen).RequireGrad();
+        GradCheck.Assert(t => Tensor.BatchNorm(t[0], null, null, t[1], t[2], training: true), [wide, w3, b3]);
     }
 
     [Fact]
