@@ -166,11 +166,11 @@ static double Ddi(ExampleArgs opts, int seed)
 static double Auc(Tensor pos, Tensor neg) =>
     Classification.RocAuc(Tensor.Cat([pos, neg], 0), Tensor.Cat([Tensor.Ones(pos.Size(0)), Tensor.Zeros(neg.Size(0))], 0));
 
-static long Key(int u, int v) => ((long)u << 32) | (uint)v;
+static long Key(int u, int v) => EdgeKey.Of(u, v);
 
 static HashSet<long> EdgeSet(int[] src, int[] dst)
 {
-    var set = new HashSet<long>(src.Length);
+    var set = new HashSet<long>(src.Length, EdgeKey.Comparer);
     for (var i = 0; i < src.Length; i++) set.Add(Key(src[i], dst[i]));
     return set;
 }

@@ -139,7 +139,7 @@ public sealed class AsLinkPredDataset : GraphDataset
         var perm = Generators.Permutation(m, rng);
         int nTrain = (int)(m * ratio.Value.Item1), nVal = (int)(m * ratio.Value.Item2);
         var n = g.NumNodes();
-        var existing = new HashSet<long>(m);
+        var existing = new HashSet<long>(m, EdgeKey.Comparer);
         for (var k = 0; k < m; k++) existing.Add(((long)src[k] << 32) | (uint)dst[k]);
         var (negSrc, negDst) = Negatives(n, negRatio * (m - nTrain), existing, rng);
         var negVal = negRatio * nVal;
@@ -171,7 +171,7 @@ public sealed class AsLinkPredDataset : GraphDataset
         var possible = (long)n * n - n - existing.Count;
         if (count > possible)
             throw new ArgumentException($"AsLinkPredDataset: {count} negative pairs were requested but the graph has only {possible} non-edges; lower negRatio", nameof(count));
-        var seen = new HashSet<long>(count);
+        var seen = new HashSet<long>(count, EdgeKey.Comparer);
         var s = new int[count];
         var d = new int[count];
         for (var k = 0; k < count;)

@@ -155,7 +155,7 @@ internal static class PlanetoidFiles
     /// <summary>The DiGraph of the undirected neighbour lists, sorted by (src, dst).</summary>
     private static (int[] Src, int[] Dst) Edges(Dictionary<object, object?> graph, int n, string path)
     {
-        var pairs = new HashSet<long>();
+        var pairs = new HashSet<long>(EdgeKey.Comparer);
         foreach (var (k, v) in graph)
         {
             if (k is not long u || u < 0 || u >= n) throw new DataFormatException($"{path}: node key {k} is not an id in 0..{n - 1}");

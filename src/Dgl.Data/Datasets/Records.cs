@@ -76,7 +76,7 @@ internal static partial class Records
         if (adj.Rows != adj.Cols) throw new DataFormatException($"{npzPath}: the adjacency is {adj.Rows} × {adj.Cols}; expected square");
         var n = adj.Rows;
         var (r, c) = adj.ToCooArrays();
-        var set = new HashSet<long>();
+        var set = new HashSet<long>(EdgeKey.Comparer);
         for (var k = 0; k < r.Length; k++)
         {
             set.Add(((long)r[k] << 32) | (uint)c[k]);

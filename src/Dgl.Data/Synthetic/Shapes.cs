@@ -3,7 +3,7 @@ namespace Dgl.Data;
 /// <summary>An undirected simple graph as a list of edges <c>(u, v)</c>, <c>u != v</c>, each pair once.</summary>
 internal sealed class UndirectedEdges(int numNodes)
 {
-    private readonly HashSet<long> _seen = [];
+    private readonly HashSet<long> _seen = new(EdgeKey.Comparer);
 
     public int NumNodes { get; private set; } = numNodes;
     public List<int> U { get; } = [];

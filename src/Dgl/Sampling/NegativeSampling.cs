@@ -63,11 +63,11 @@ public static partial class GraphSampling
             }
         });
         var keep = new List<int>(numSamples);
-        var seen = replace ? null : new HashSet<long>();
+        var seen = replace ? null : new HashSet<long>(EdgeKey.Comparer);
         for (var i = 0; i < draws && keep.Count < numSamples; i++)
         {
             if (us[i] < 0) continue;
-            if (seen is not null && !seen.Add(((long)us[i] << 32) | (uint)vs[i])) continue;
+            if (seen is not null && !seen.Add(EdgeKey.Of(us[i], vs[i]))) continue;
             keep.Add(i);
         }
         return ([.. keep.Select(i => us[i])], [.. keep.Select(i => vs[i])]);
