@@ -3,6 +3,67 @@ using Dgl.Tensors;
 namespace Dgl.Nn;
 
 /// <summary>
+/// What PyTorch's recurrent cells share: input and hidden sizes, the stacked gate weights <c>weight_ih</c>
+/// [G·H, I] and <c>weight_hh</c> [G·H, H], optional biases <c>bias_ih</c> and <c>bias_hh</c> [G·H] (G gates), and
+/// their U(±1/√H) initialisation.
+/// </summary>
+public abstract class RecurrentCell : Module
+{
+    /// <summary>Registers the parameters of a cell with <paramref name="gates"/> stacked gates and initialises them.</summary>
+    /// <param name="inputSize">I.</param>
+    /// <param name="hiddenSize">H.</param>
+    /// <param name="gates">G, the number of stacked gates.</param>
+    /// <param name="bias">Learn the biases b_ih and b_hh.</param>
+    /// <param name="dtype">Parameter dtype.</param>
+    /// <param name="generator">Random stream for the initial values.</param>
+    /// <param name="name">The cell's name for error messages.</param>
+    private protected RecurrentCell(int inputSize, int hiddenSize, int gates, bool bias, DType dtype, Generator? generator, string name)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
+        ConvSupport.CheckDType(name, dtype);
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        WeightIh = RegisterParameter("weight_ih", Tensor.Zeros(new Shape(gates * hiddenSize, inputSize), dtype));
+        WeightHh = RegisterParameter("weight_hh", Tensor.Zeros(new Shape(gates * hiddenSize, hiddenSize), dtype));
+        if (bias)
+        {
+            BiasIh = RegisterParameter("bias_ih", Tensor.Zeros(new Shape(gates * hiddenSize), dtype));
+            BiasHh = RegisterParameter("bias_hh", Tensor.Zeros(new Shape(gates * hiddenSize), dtype));
+        }
+        ResetParameters(generator);
+    }
+
+    /// <summary>I.</summary>
+    public int InputSize { get; }
+
+    /// <summary>H.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>[G·H, I], the gates' input weights stacked in PyTorch's order.</summary>
+    public Parameter WeightIh { get; }
+
+    /// <summary>[G·H, H], the gates' hidden-state weights.</summary>
+    public Parameter WeightHh { get; }
+
+    /// <summary>[G·H], or null.</summary>
+    public Parameter? BiasIh { get; }
+
+    /// <summary>[G·H], or null.</summary>
+    public Parameter? BiasHh { get; }
+
+    /// <summary>Every parameter ~ U(±1/√H), as PyTorch.</summary>
+    public sealed override void ResetParameters(Generator? generator = null)
+    {
+        var k = 1 / Math.Sqrt(HiddenSize);
+        foreach (var p in Parameters(recurse: false)) Init.Uniform(p, -k, k, generator);
+    }
+
+    /// <inheritdoc/>
+    protected sealed override string ExtraRepr() => $"inputSize={InputSize}, hiddenSize={HiddenSize}, bias={Fmt(BiasIh is not null)}";
+}
+
+/// <summary>
 /// A gated recurrent unit cell (PyTorch's <c>nn.GRUCell</c>):
 /// r = σ(W_ir·x + b_ir + W_hr·h + b_hr), z = σ(W_iz·x + b_iz + W_hz·h + b_hz),
 /// n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h.
@@ -15,7 +76,7 @@ namespace Dgl.Nn;
 /// var h = cell.Forward(Tensor.Randn([3, 10]), Tensor.Zeros(3, 20));   // [3, 20]
 /// </code>
 /// </example>
-public sealed class GRUCell : Module
+public sealed class GRUCell : RecurrentCell
 {
     /// <summary>Creates the cell and initialises it.</summary>
     /// <param name="inputSize">I.</param>
@@ -24,45 +85,8 @@ public sealed class GRUCell : Module
     /// <param name="dtype">Parameter dtype.</param>
     /// <param name="generator">Random stream for the initial values.</param>
     public GRUCell(int inputSize, int hiddenSize, bool bias = true, DType dtype = DType.Float32, Generator? generator = null)
+        : base(inputSize, hiddenSize, 3, bias, dtype, generator, nameof(GRUCell))
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
-        ConvSupport.CheckDType(nameof(GRUCell), dtype);
-        InputSize = inputSize;
-        HiddenSize = hiddenSize;
-        WeightIh = RegisterParameter("weight_ih", Tensor.Zeros(new Shape(3 * hiddenSize, inputSize), dtype));
-        WeightHh = RegisterParameter("weight_hh", Tensor.Zeros(new Shape(3 * hiddenSize, hiddenSize), dtype));
-        if (bias)
-        {
-            BiasIh = RegisterParameter("bias_ih", Tensor.Zeros(new Shape(3 * hiddenSize), dtype));
-            BiasHh = RegisterParameter("bias_hh", Tensor.Zeros(new Shape(3 * hiddenSize), dtype));
-        }
-        ResetParameters(generator);
-    }
-
-    /// <summary>I.</summary>
-    public int InputSize { get; }
-
-    /// <summary>H.</summary>
-    public int HiddenSize { get; }
-
-    /// <summary>[3H, I] (rows r, z, n).</summary>
-    public Parameter WeightIh { get; }
-
-    /// <summary>[3H, H].</summary>
-    public Parameter WeightHh { get; }
-
-    /// <summary>[3H], or null.</summary>
-    public Parameter? BiasIh { get; }
-
-    /// <summary>[3H], or null.</summary>
-    public Parameter? BiasHh { get; }
-
-    /// <summary>Every parameter ~ U(±1/√H), as PyTorch.</summary>
-    public override void ResetParameters(Generator? generator = null)
-    {
-        var k = 1 / Math.Sqrt(HiddenSize);
-        foreach (var p in Parameters(recurse: false)) Init.Uniform(p, -k, k, generator);
     }
 
     /// <summary>h' from input [B, I] and state [B, H] (zeros when null).</summary>
@@ -81,9 +105,6 @@ public sealed class GRUCell : Module
         var n = (gi[2] + r * gh[2]).Tanh();
         return n + z * (hidden - n);
     }
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr() => $"inputSize={InputSize}, hiddenSize={HiddenSize}, bias={Fmt(BiasIh is not null)}";
 }
 
 /// <summary>
@@ -98,49 +119,17 @@ public sealed class GRUCell : Module
 /// var (h, c) = cell.Forward(Tensor.Randn([3, 10]));   // both [3, 20]
 /// </code>
 /// </example>
-public sealed class LSTMCell : Module
+public sealed class LSTMCell : RecurrentCell
 {
     /// <summary>Creates the cell and initialises it.</summary>
+    /// <param name="inputSize">I.</param>
+    /// <param name="hiddenSize">H.</param>
+    /// <param name="bias">Learn the biases b_ih and b_hh.</param>
+    /// <param name="dtype">Parameter dtype.</param>
+    /// <param name="generator">Random stream for the initial values.</param>
     public LSTMCell(int inputSize, int hiddenSize, bool bias = true, DType dtype = DType.Float32, Generator? generator = null)
+        : base(inputSize, hiddenSize, 4, bias, dtype, generator, nameof(LSTMCell))
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(hiddenSize, 1);
-        ConvSupport.CheckDType(nameof(LSTMCell), dtype);
-        InputSize = inputSize;
-        HiddenSize = hiddenSize;
-        WeightIh = RegisterParameter("weight_ih", Tensor.Zeros(new Shape(4 * hiddenSize, inputSize), dtype));
-        WeightHh = RegisterParameter("weight_hh", Tensor.Zeros(new Shape(4 * hiddenSize, hiddenSize), dtype));
-        if (bias)
-        {
-            BiasIh = RegisterParameter("bias_ih", Tensor.Zeros(new Shape(4 * hiddenSize), dtype));
-            BiasHh = RegisterParameter("bias_hh", Tensor.Zeros(new Shape(4 * hiddenSize), dtype));
-        }
-        ResetParameters(generator);
-    }
-
-    /// <summary>I.</summary>
-    public int InputSize { get; }
-
-    /// <summary>H.</summary>
-    public int HiddenSize { get; }
-
-    /// <summary>[4H, I] (rows i, f, g, o).</summary>
-    public Parameter WeightIh { get; }
-
-    /// <summary>[4H, H].</summary>
-    public Parameter WeightHh { get; }
-
-    /// <summary>[4H], or null.</summary>
-    public Parameter? BiasIh { get; }
-
-    /// <summary>[4H], or null.</summary>
-    public Parameter? BiasHh { get; }
-
-    /// <summary>Every parameter ~ U(±1/√H), as PyTorch.</summary>
-    public override void ResetParameters(Generator? generator = null)
-    {
-        var k = 1 / Math.Sqrt(HiddenSize);
-        foreach (var p in Parameters(recurse: false)) Init.Uniform(p, -k, k, generator);
     }
 
     /// <summary>(h', c') from input [B, I] and state (h, c) [B, H] each (zeros when null).</summary>
@@ -166,7 +155,4 @@ public sealed class LSTMCell : Module
         var c2 = f * c + i * g;
         return (o * c2.Tanh(), c2);
     }
-
-    /// <inheritdoc/>
-    protected override string ExtraRepr() => $"inputSize={InputSize}, hiddenSize={HiddenSize}, bias={Fmt(BiasIh is not null)}";
 }
