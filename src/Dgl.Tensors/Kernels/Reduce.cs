@@ -118,21 +118,11 @@ public static class Reduce
             }
             return;
         }
-        if (outer >= Parallelism.MaxThreads || (long)len * inner < Parallelism.ElementwiseGrain)
+        // Few rows (one, or at most SumChunk elements per outer slice): whole slices per thread, columns in row order.
+        Parallelism.For(outer, Math.Max(1, Parallelism.ElementwiseGrain / Math.Max(1, len * inner)), (s, e) =>
         {
-            Parallelism.For(outer, Math.Max(1, Parallelism.ElementwiseGrain / Math.Max(1, len * inner)), (s, e) =>
-            {
-                for (var o = s; o < e; o++) SumRows<T>(x.Span<T>().Slice(o * len * inner, len * inner), len, inner, 0, inner, y.Span<T>().Slice(o * inner, inner));
-            });
-            return;
-        }
-        // Few outer blocks of few rows: split the inner (column) range; each column still sums in row order.
-        for (var o = 0; o < outer; o++)
-        {
-            var oo = o;
-            Parallelism.For(inner, 1024, (s, e) =>
-                SumRows<T>(x.Span<T>().Slice(oo * len * inner, len * inner), len, inner, s, e, y.Span<T>().Slice(oo * inner, inner)));
-        }
+            for (var o = s; o < e; o++) SumRows<T>(x.Span<T>().Slice(o * len * inner, len * inner), len, inner, y.Span<T>().Slice(o * inner, inner));
+        });
     }
 
     /// <summary>Row block <paramref name="b"/> of outer slice <paramref name="o"/>, summed into partial row b.</summary>
@@ -140,7 +130,7 @@ public static class Reduce
     {
         var r0 = b * rowsPerBlock;
         var rows = Math.Min(rowsPerBlock, len - r0);
-        SumRows<T>(x.Span<T>().Slice(((o * len) + r0) * inner, rows * inner), rows, inner, 0, inner, partial.AsSpan(b * inner, inner));
+        SumRows<T>(x.Span<T>().Slice(((o * len) + r0) * inner, rows * inner), rows, inner, partial.AsSpan(b * inner, inner));
     }
 
     /// <summary>dst = partial row 0 + partial row 1 + … in block order.</summary>
@@ -152,21 +142,21 @@ public static class Reduce
     }
 
     /// <summary>
-    /// y[c] = Σ_k x[k, c] for columns c in [c0, c1) of a [len, inner] block, added in row order. Four rows are added
+    /// y[c] = Σ_k x[k, c] for every column c of a [len, inner] block, added in row order. Four rows are added
     /// to each loaded vector of y before it is stored again (((y + x₀) + x₁) + x₂) + x₃, the same order as one row
     /// at a time), so y goes through memory once per four rows instead of once per row.
     /// </summary>
-    private static void SumRows<T>(ReadOnlySpan<T> x, int len, int inner, int c0, int c1, Span<T> y) where T : unmanaged, INumber<T>
+    private static void SumRows<T>(ReadOnlySpan<T> x, int len, int inner, Span<T> y) where T : unmanaged, INumber<T>
     {
-        var w = c1 - c0;
-        var dst = y.Slice(c0, w);
-        x.Slice(c0, w).CopyTo(dst);
+        var w = inner;
+        var dst = y[..w];
+        x[..w].CopyTo(dst);
         ref var d = ref MemoryMarshal.GetReference(dst);
         ref var xs = ref MemoryMarshal.GetReference(x);
         var k = 1;
         for (; k + 3 < len; k += 4)
         {
-            ref var r0 = ref Unsafe.Add(ref xs, (nint)k * inner + c0);
+            ref var r0 = ref Unsafe.Add(ref xs, (nint)k * inner);
             ref var r1 = ref Unsafe.Add(ref r0, inner);
             ref var r2 = ref Unsafe.Add(ref r1, inner);
             ref var r3 = ref Unsafe.Add(ref r2, inner);
@@ -188,6 +178,6 @@ public static class Reduce
                 Unsafe.Add(ref d, j) = Unsafe.Add(ref d, j) + Unsafe.Add(ref r0, j) + Unsafe.Add(ref r1, j) + Unsafe.Add(ref r2, j) + Unsafe.Add(ref r3, j);
         }
         for (; k < len; k++)
-            System.Numerics.Tensors.TensorPrimitives.Add(dst, x.Slice(k * inner + c0, w), dst);
+            System.Numerics.Tensors.TensorPrimitives.Add(dst, x.Slice(k * inner, w), dst);
     }
 }
