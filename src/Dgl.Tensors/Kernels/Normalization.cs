@@ -290,7 +290,6 @@ internal static class NormKernels
         }
     }
 
-    /// <summary>accA[j] += a(x[j], y[j], m[j]), accB[j] += b(...) for one row of channels (elementwise: order-free).</summary>
     /// <summary>
     /// accA/accB[c0 .. c0 + 4w) += Σ over rows [r0, r1) of the terms, with the eight accumulators in registers; rows are
     /// added in order, so the result is the same as <see cref="AccumulateColumns{T, TOp}"/> row by row.
@@ -341,6 +340,7 @@ internal static class NormKernels
         b3.StoreUnsafe(ref pb, o + (nuint)(3 * w));
     }
 
+    /// <summary>accA[j] += a(x[j], y[j], m[j]), accB[j] += b(...) for one row of channels (elementwise: order-free).</summary>
     private static void AccumulateColumns<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> m, Span<T> accA, Span<T> accB)
         where T : unmanaged, INumber<T> where TOp : IPairTerms<T>
     {
