@@ -158,6 +158,24 @@ internal static unsafe class Simd
         if (Sse.IsSupported) Sse.Prefetch0(p);
     }
 
+    /// <summary>
+    /// Prefetches a row of <paramref name="slots"/> (1–8) 64-byte vector slots, unrolled: one line per slot plus the
+    /// line its end may spill into when the row is not line-aligned.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PrefetchSlots(byte* p, int slots)
+    {
+        Prefetch(p);
+        if (slots > 1) Prefetch(p + 64);
+        if (slots > 2) Prefetch(p + 128);
+        if (slots > 3) Prefetch(p + 192);
+        if (slots > 4) Prefetch(p + 256);
+        if (slots > 5) Prefetch(p + 320);
+        if (slots > 6) Prefetch(p + 384);
+        if (slots > 7) Prefetch(p + 448);
+        Prefetch(p + slots * 64 - 1);
+    }
+
     /// <summary>Prefetches every cache line that [p, p + bytes) touches (bytes &gt; 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PrefetchLines(byte* p, int bytes)

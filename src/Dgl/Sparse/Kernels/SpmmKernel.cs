@@ -458,17 +458,7 @@ internal static unsafe class SpmmKernel
             Simd.PrefetchLines((byte*)row, rowBytes);
             return;
         }
-        var p = (byte*)row;
-        var n = TW.N;
-        Simd.Prefetch(p);
-        if (n > 1) Simd.Prefetch(p + 64);
-        if (n > 2) Simd.Prefetch(p + 128);
-        if (n > 3) Simd.Prefetch(p + 192);
-        if (n > 4) Simd.Prefetch(p + 256);
-        if (n > 5) Simd.Prefetch(p + 320);
-        if (n > 6) Simd.Prefetch(p + 384);
-        if (n > 7) Simd.Prefetch(p + 448);
-        Simd.Prefetch(p + n * 64 - 1);
+        Simd.PrefetchSlots((byte*)row, TW.N);
     }
 
     // Row pointers as single-return helpers (no conditional expressions): a value that flows through a
