@@ -84,27 +84,46 @@ internal sealed class Adjacency
         return new Adjacency(NumDst, NumSrc, NumEdges, coo, _in, _out);
     }
 
-    /// <summary>Bytes held by the formats built so far (arrays shared between formats counted once).</summary>
+    /// <summary>
+    /// The same relation keeping only the formats asked for (built now if none of them exists yet: from CSC when
+    /// it is among them and CSR is not built, and so on in the order coo, csr, csc); the others are dropped and
+    /// rebuilt from a kept one if they are ever needed again. Shares the kept arrays.
+    /// </summary>
+    public Adjacency Restrict(bool coo, bool outCsr, bool inCsr)
+    {
+        Debug.Assert(coo || outCsr || inCsr);
+        var keepCoo = coo && HasCoo;
+        var keepOut = outCsr && HasOut;
+        var keepIn = inCsr && HasIn;
+        if (!keepCoo && !keepOut && !keepIn)
+        {
+            // Materialise one allowed format from what exists.
+            if (coo) _ = Coo;
+            else if (inCsr) _ = In;
+            else _ = Out;
+            keepCoo = coo && HasCoo;
+            keepOut = outCsr && HasOut;
+            keepIn = inCsr && HasIn;
+        }
+        return new Adjacency(NumSrc, NumDst, NumEdges,
+            keepCoo ? new Lazy<(int[], int[])>(Coo) : null,
+            keepOut ? new Lazy<Csr>(Out) : null,
+            keepIn ? new Lazy<Csr>(In) : null);
+    }
+
+    /// <summary>Bytes held by the formats built so far (arrays shared between formats counted once; identity edge
+    /// ids that were never asked for cost nothing).</summary>
     public long StructureBytes()
     {
         var seen = new HashSet<Array>(ReferenceEqualityComparer.Instance);
         long bytes = 0;
-        void Add(Array a)
-        {
-            if (seen.Add(a)) bytes += (long)a.Length * (a is long[] ? 8 : 4);
-        }
         if (HasCoo)
         {
-            Add(Coo.Src);
-            Add(Coo.Dst);
+            foreach (var a in new[] { Coo.Src, Coo.Dst })
+                if (seen.Add(a)) bytes += a.LongLength * sizeof(int);
         }
-        foreach (var csr in new[] { HasOut ? Out : null, HasIn ? In : null })
-        {
-            if (csr is null) continue;
-            Add(csr.IndPtr);
-            Add(csr.Indices);
-            Add(csr.EdgeIds);
-        }
+        if (HasOut) bytes += Out.StoredBytes(seen);
+        if (HasIn) bytes += In.StoredBytes(seen);
         return bytes;
     }
 
@@ -115,29 +134,23 @@ internal sealed class Adjacency
         var n = csr.NumEntries;
         var rows = GC.AllocateUninitializedArray<int>(n);
         var cols = csr.Indices;
-        var identity = IsIdentity(csr.EdgeIds);
+        var eids = csr.PermutedEdgeIds;
+        var identity = eids is null;
         if (!identity) cols = GC.AllocateUninitializedArray<int>(n);
         var indPtr = csr.IndPtr;
         var indices = csr.Indices;
-        var eids = csr.EdgeIds;
         Dgl.Tensors.Kernels.Parallelism.For(csr.NumRows, 4096, (r0, r1) =>
         {
             for (var r = r0; r < r1; r++)
             {
                 for (var k = indPtr[r]; k < indPtr[r + 1]; k++)
                 {
-                    var e = identity ? (int)k : eids[k];
+                    var e = identity ? (int)k : eids![k];
                     rows[e] = r;
                     if (!identity) cols[e] = indices[k];
                 }
             }
         });
         return rowsAreDst ? (cols, rows) : (rows, cols);
-    }
-
-    private static bool IsIdentity(int[] ids)
-    {
-        for (var i = 0; i < ids.Length; i++) if (ids[i] != i) return false;
-        return true;
     }
 }

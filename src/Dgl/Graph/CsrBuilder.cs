@@ -14,7 +14,7 @@ namespace Dgl;
 /// it does not depend on the thread count. The histograms are <c>threads × rows</c> ints, the only scratch.</para>
 /// <para>When the rows are already non-decreasing (a COO sorted by source, the common case for data sets and
 /// generated graphs), nothing moves: the CSR's <see cref="Csr.Indices"/> is the COO's column array itself (shared,
-/// both are immutable) and the edge ids are the identity.</para>
+/// both are immutable) and the edge ids are the identity, not stored: the CSR costs only its offsets.</para>
 /// </remarks>
 internal static class CsrBuilder
 {
@@ -258,7 +258,7 @@ internal static class CsrBuilder
         });
         var last = numEdges == 0 ? -1 : rows[numEdges - 1];
         for (var r = last + 1; r <= numRows; r++) indPtr[r] = numEdges;
-        return new Csr(numRows, numCols, indPtr, cols, Identity(numEdges));
+        return new Csr(numRows, numCols, indPtr, cols, edgeIds: null);
     }
 
     /// <summary>0, 1, …, n-1.</summary>

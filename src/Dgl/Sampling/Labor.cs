@@ -44,7 +44,7 @@ internal static class LaborSampling
         var n = rows.Length;
         var indPtr = csr.IndPtr;
         var indices = csr.Indices;
-        var eids = csr.EdgeIds;
+        var eids = csr.PermutedEdgeIds;   // null: entry j is edge j
         var weighted = weights is not null;
         var a = weighted ? new EntryWeights(weights!, csr) : null;   // A[j]: the weight of CSR entry j
         if (weighted) a!.Check(rows, op, weightName);
@@ -103,7 +103,7 @@ internal static class LaborSampling
                 {
                     if (!Keep(j, i)) continue;
                     nbr[o] = indices[j];
-                    outEids[o] = eids[j];
+                    outEids[o] = eids is null ? (int)j : eids[j];
                     if (importances is not null)
                     {
                         var w = weighted ? a![j] : 1;
@@ -131,7 +131,7 @@ internal static class LaborSampling
 
         bool Keep(long j, int i)
         {
-            if (excluded is not null && excluded.Contains(eids[j])) return false;
+            if (excluded is not null && excluded.Contains(eids is null ? (int)j : eids[j])) return false;
             if (weighted && !(a![j] > 0)) return false;
             return variates.At(indices[j]) <= P(j, i);
         }
@@ -147,10 +147,10 @@ internal static class LaborSampling
         {
             for (var j = csr.IndPtr[rows[i]]; j < csr.IndPtr[rows[i] + 1]; j++)
             {
-                if (excluded is not null && excluded.Contains(csr.EdgeIds[j])) continue;
+                if (excluded is not null && excluded.Contains(csr.EdgeId(j))) continue;
                 if (a is not null && !(a[j] > 0)) continue;
                 nbr.Add(csr.Indices[j]);
-                eids.Add(csr.EdgeIds[j]);
+                eids.Add(csr.EdgeId(j));
             }
             offsets[i + 1] = nbr.Count;
         }
@@ -164,16 +164,18 @@ internal static class LaborSampling
         private readonly double[]? _d = weights.DType == DType.Float64 ? (double[])weights.Data : null;
         private readonly bool[]? _b = weights.DType == DType.Bool ? (bool[])weights.Data : null;
         private readonly int _offset = weights.Offset;
-        private readonly int[] _eids = csr.EdgeIds;
+        private readonly int[]? _eids = csr.PermutedEdgeIds;
 
         public double this[long j]
         {
             get
             {
-                var e = _offset + _eids[j];
+                var e = _offset + Eid(j);
                 return _f is not null ? _f[e] : _d is not null ? _d[e] : _b![e] ? 1 : 0;
             }
         }
+
+        private int Eid(long j) => _eids is null ? (int)j : _eids[j];
 
         /// <summary>Fails on a negative or NaN weight among the rows' edges (the ones the sampler reads).</summary>
         public void Check(int[] rows, string op, string? name)
@@ -184,7 +186,7 @@ internal static class LaborSampling
                 {
                     var x = this[j];
                     if (!(x >= 0))
-                        throw SamplingErrors.Argument("prob", $"{op}: edge {_eids[j]} has probability {x} in feature '{name}'; probabilities must be non-negative numbers");
+                        throw SamplingErrors.Argument("prob", $"{op}: edge {Eid(j)} has probability {x} in feature '{name}'; probabilities must be non-negative numbers");
                 }
             }
         }

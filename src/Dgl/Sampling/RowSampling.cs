@@ -115,9 +115,11 @@ internal static class RowSampling
     {
         var n = rows.Length;
         var indPtr = csr.IndPtr;
-        var eids = csr.EdgeIds;
+        // Null when entry k is edge k (a graph whose COO is sorted by this CSR's rows): then an entry's edge id is
+        // its position, and the sampler never reads (or makes) the id array.
+        var eids = csr.PermutedEdgeIds;
         var plain = typeof(TW) == typeof(UnitWeights) && excluded is null;
-        var identity = IsIdentity(csr);
+        var identity = eids is null;
         var counts = new int[n + 1];
         // Each row's start and degree, read once here (the offsets are random reads into a large array).
         var rowStart = GC.AllocateUninitializedArray<long>(n);
@@ -165,7 +167,7 @@ internal static class RowSampling
                     // The row's neighbours (and edge ids) are the next cache misses: start them early.
                     var ahead = rowStart[order is null ? k + PrefetchRows : order[k + PrefetchRows]];
                     Prefetch(indices, ahead);
-                    if (!identity) Prefetch(eids, ahead);
+                    if (!identity) Prefetch(eids!, ahead);
                 }
                 var c = offsets[i + 1] - offsets[i];
                 if (c == 0) continue;
@@ -180,7 +182,7 @@ internal static class RowSampling
                     {
                         indices.AsSpan((int)lo, d).CopyTo(outN);
                         if (identity) Iota(outE, (int)lo);
-                        else eids.AsSpan((int)lo, d).CopyTo(outE);
+                        else eids!.AsSpan((int)lo, d).CopyTo(outE);
                         continue;
                     }
                     var pos = scratch.Ints(c);
@@ -191,7 +193,7 @@ internal static class RowSampling
                     {
                         var at = lo + pos[j];
                         outN[j] = indices[at];
-                        outE[j] = identity ? (int)at : eids[at];
+                        outE[j] = identity ? (int)at : eids![at];
                     }
                     continue;
                 }
@@ -200,7 +202,7 @@ internal static class RowSampling
                 var m = 0;
                 for (var j = 0; j < d; j++)
                 {
-                    var eid = eids[lo + j];
+                    var eid = Eid(eids, lo + j);
                     if (w.Get(eid) > 0 && (excluded is null || !excluded.Contains(eid))) elig[m++] = j;
                 }
                 if (!replace && c == m)
@@ -208,7 +210,7 @@ internal static class RowSampling
                     for (var j = 0; j < c; j++)
                     {
                         outN[j] = indices[lo + elig[j]];
-                        outE[j] = eids[lo + elig[j]];
+                        outE[j] = Eid(eids, lo + elig[j]);
                     }
                     continue;
                 }
@@ -231,7 +233,7 @@ internal static class RowSampling
                 for (var j = 0; j < c; j++)
                 {
                     outN[j] = indices[lo + picks[j]];
-                    outE[j] = eids[lo + picks[j]];
+                    outE[j] = Eid(eids, lo + picks[j]);
                 }
             }
         });
@@ -259,35 +261,16 @@ internal static class RowSampling
     /// <summary>Rows this far ahead are prefetched: enough to cover a DRAM miss with the work of the rows between.</summary>
     private const int PrefetchRows = 8;
 
-    private static readonly ConditionalWeakTable<Csr, object> s_identity = [];
-
-    /// <summary>Whether the CSR's edge ids are 0, 1, 2, … (a graph whose COO is sorted by this CSR's rows): then an
-    /// entry's edge id is its position, and the sampler skips reading the id array. Checked once per CSR.</summary>
-    internal static bool IsIdentity(Csr csr) =>
-        (bool)s_identity.GetValue(csr, c =>
-        {
-            var ids = c.EdgeIds;
-            var ok = 1;
-            Parallelism.For(ids.Length, Parallelism.ElementwiseGrain, (s, e) =>
-            {
-                for (var i = s; i < e; i++)
-                {
-                    if (ids[i] != i)
-                    {
-                        Volatile.Write(ref ok, 0);
-                        return;
-                    }
-                }
-            });
-            return ok == 1;
-        });
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Prefetch<T>(T[] array, long index) where T : unmanaged
     {
         if (Sse.IsSupported && (ulong)index < (ulong)array.Length)
             Sse.Prefetch0(Unsafe.AsPointer(ref array[index]));
     }
+
+    /// <summary>Edge id of CSR entry <paramref name="k"/>; <paramref name="eids"/> null means the identity.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Eid(int[]? eids, long k) => eids is null ? (int)k : eids[k];
 
     private static void Iota(Span<int> span, int start)
     {
@@ -328,8 +311,8 @@ internal static class RowSampling
                 // Stable: ties keep row order. NaN weights rank last either way.
                 order.Sort((a, b) =>
                 {
-                    var x = wd[wo + csr.EdgeIds[lo + a]];
-                    var y = wd[wo + csr.EdgeIds[lo + b]];
+                    var x = wd[wo + csr.EdgeId(lo + a)];
+                    var y = wd[wo + csr.EdgeId(lo + b)];
                     var byWeight = double.IsNaN(x) || double.IsNaN(y)
                         ? double.IsNaN(x).CompareTo(double.IsNaN(y))
                         : ascending ? x.CompareTo(y) : y.CompareTo(x);
@@ -338,20 +321,20 @@ internal static class RowSampling
                 for (var j = 0; j < c; j++)
                 {
                     nbr[counts[i] + j] = csr.Indices[lo + order[j]];
-                    outEids[counts[i] + j] = csr.EdgeIds[lo + order[j]];
+                    outEids[counts[i] + j] = csr.EdgeId(lo + order[j]);
                 }
             }
         });
         return new RowPicks(counts, nbr, outEids);
     }
 
-    private static int CountEligible<TW>(TW w, ExcludedEdges? excluded, int[] eids, long lo, long hi, int row, FirstError errors, string op, string? weightName)
+    private static int CountEligible<TW>(TW w, ExcludedEdges? excluded, int[]? eids, long lo, long hi, int row, FirstError errors, string op, string? weightName)
         where TW : struct, IEdgeWeights
     {
         var m = 0;
         for (var k = lo; k < hi; k++)
         {
-            var eid = eids[k];
+            var eid = Eid(eids, k);
             var x = w.Get(eid);
             if (!(x >= 0))
             {
@@ -394,12 +377,12 @@ internal static class RowSampling
     }
 
     /// <summary>Weighted draws with replacement: bisection in the prefix sums of the eligible edges' weights.</summary>
-    private static void WeightedWithReplacement<TW>(TW w, int[] eids, long lo, ReadOnlySpan<int> elig, Span<int> picks, ref RandomStream rng, ref Scratch scratch)
+    private static void WeightedWithReplacement<TW>(TW w, int[]? eids, long lo, ReadOnlySpan<int> elig, Span<int> picks, ref RandomStream rng, ref Scratch scratch)
         where TW : struct, IEdgeWeights
     {
         var prefix = scratch.Doubles(elig.Length);
         double total = 0;
-        for (var j = 0; j < elig.Length; j++) prefix[j] = total += w.Get(eids[lo + elig[j]]);
+        for (var j = 0; j < elig.Length; j++) prefix[j] = total += w.Get(Eid(eids, lo + elig[j]));
         for (var p = 0; p < picks.Length; p++)
         {
             var x = rng.NextDouble() * total;
@@ -416,7 +399,7 @@ internal static class RowSampling
 
     /// <summary>Weighted sampling without replacement: the picks.Length eligible edges with the largest keys
     /// log(u)/w (Efraimidis–Spirakis), found with a min-heap of that size.</summary>
-    private static void WeightedWithoutReplacement<TW>(TW w, int[] eids, long lo, ReadOnlySpan<int> elig, Span<int> picks, ref RandomStream rng, ref Scratch scratch)
+    private static void WeightedWithoutReplacement<TW>(TW w, int[]? eids, long lo, ReadOnlySpan<int> elig, Span<int> picks, ref RandomStream rng, ref Scratch scratch)
         where TW : struct, IEdgeWeights
     {
         var c = picks.Length;
@@ -424,7 +407,7 @@ internal static class RowSampling
         var size = 0;
         foreach (var k in elig)
         {
-            var key = Math.Log(rng.NextDoubleNonZero()) / w.Get(eids[lo + k]);
+            var key = Math.Log(rng.NextDoubleNonZero()) / w.Get(Eid(eids, lo + k));
             if (size < c)
             {
                 // Sift up.

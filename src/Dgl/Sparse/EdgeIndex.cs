@@ -126,21 +126,5 @@ internal sealed class EdgeIndex
     }
 
     /// <summary>In-edge CSC of a COO: rows are destinations, entries in edge order within a row.</summary>
-    private static Csr BuildFromCoo(int[] src, int[] dst, int numSrc, int numDst)
-    {
-        var ptr = new long[numDst + 1];
-        foreach (var d in dst) ptr[d + 1]++;
-        for (var i = 0; i < numDst; i++) ptr[i + 1] += ptr[i];
-        var next = new long[numDst];
-        Array.Copy(ptr, next, numDst);
-        var cols = new int[src.Length];
-        var ids = new int[src.Length];
-        for (var e = 0; e < src.Length; e++)
-        {
-            var p = next[dst[e]]++;
-            cols[p] = src[e];
-            ids[p] = e;
-        }
-        return new Csr(numDst, numSrc, ptr, cols, ids);
-    }
+    private static Csr BuildFromCoo(int[] src, int[] dst, int numSrc, int numDst) => CsrBuilder.Build(numDst, numSrc, dst, src);
 }

@@ -78,11 +78,9 @@ internal static partial class ConvSupport
         public Structure(Csr original)
         {
             _original = original;
-            var ids = original.EdgeIds;
-            var identity = true;
-            for (var k = 0; k < ids.Length && identity; k++) identity = ids[k] == k;
+            var identity = original.EdgeIdsAreIdentity;
             IsIdentity = identity;
-            In = identity ? original : new Csr(original.NumRows, original.NumCols, original.IndPtr, original.Indices, Iota(ids.Length));
+            In = identity ? original : new Csr(original.NumRows, original.NumCols, original.IndPtr, original.Indices, edgeIds: null);
         }
 
         /// <summary>The in-edge CSC (rows = destinations, indices = sources) whose entry k is "edge" k.</summary>
@@ -157,13 +155,6 @@ internal static partial class ConvSupport
         {
             var t = Tensor.From(values, new Shape(values.Length, 1));
             return dtype == DType.Float64 ? t : t.To(dtype);
-        }
-
-        private static int[] Iota(int n)
-        {
-            var a = new int[n];
-            for (var i = 0; i < n; i++) a[i] = i;
-            return a;
         }
     }
 

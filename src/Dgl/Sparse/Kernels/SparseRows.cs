@@ -40,7 +40,7 @@ internal readonly struct SparseRows
     public static SparseRows Of(Csr csr)
     {
         var info = CsrInfo.Get(csr);
-        return new SparseRows(csr.NumRows, csr.NumCols, csr.IndPtr, csr.Indices, info.IdentityEdgeIds ? null : csr.EdgeIds,
+        return new SparseRows(csr.NumRows, csr.NumCols, csr.IndPtr, csr.Indices, info.IdentityEdgeIds ? null : csr.PermutedEdgeIds,
             info.HotColumnFraction >= 0.5);
     }
 
@@ -91,7 +91,7 @@ internal sealed class CsrInfo
         // The transpose's column counts are the original row lengths.
         var counts = new int[csr.NumRows];
         for (var r = 0; r < counts.Length; r++) counts[r] = (int)(csr.IndPtr[r + 1] - csr.IndPtr[r]);
-        var tInfo = new CsrInfo(info.IdentityEdgeIds && IsIdentity(t.EdgeIds), HotFraction(counts, csr.NumEntries)) { _transpose = csr };
+        var tInfo = new CsrInfo(info.IdentityEdgeIds && t.EdgeIdsAreIdentity, HotFraction(counts, csr.NumEntries)) { _transpose = csr };
         s_table.AddOrUpdate(t, tInfo);
         return t;
     }
@@ -106,12 +106,6 @@ internal sealed class CsrInfo
         var ib = Get(b);
         ia._transpose ??= b;
         ib._transpose ??= a;
-    }
-
-    private static bool IsIdentity(int[] ids)
-    {
-        for (var i = 0; i < ids.Length; i++) if (ids[i] != i) return false;
-        return true;
     }
 
     private static CsrInfo Validate(Csr csr)
@@ -133,7 +127,8 @@ internal sealed class CsrInfo
                 throw new ArgumentException($"Csr: entry {k} has column id {cols[k]}; expected 0..{csr.NumCols - 1}", nameof(csr));
             counts[cols[k]]++;
         }
-        var ids = csr.EdgeIds;
+        // Identity edge ids (entry k is edge k) need no check, and are not made.
+        if (csr.PermutedEdgeIds is not { } ids) return new CsrInfo(true, HotFraction(counts, cols.Length));
         var identity = true;
         var seen = new bool[ids.Length];
         for (var k = 0; k < ids.Length; k++)
@@ -166,7 +161,7 @@ internal sealed class CsrInfo
         var m = csr.NumCols;
         var ptr = csr.IndPtr;
         var cols = csr.Indices;
-        var ids = csr.EdgeIds;
+        var ids = csr.PermutedEdgeIds;
         var nnz = cols.Length;
         var chunks = nnz < (1 << 20) ? 1 : Math.Max(1, Math.Min(Parallelism.MaxThreads, 8));
         var bounds = RowPartition.Split(ptr, n, chunks);
@@ -203,7 +198,7 @@ internal sealed class CsrInfo
                     var j = cols[k];
                     var pos = tptr[j] + next[j]++;
                     tcols[pos] = r;
-                    tids[pos] = ids[k];
+                    tids[pos] = ids is null ? (int)k : ids[k];
                 }
             }
         });
