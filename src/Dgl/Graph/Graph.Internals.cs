@@ -84,6 +84,56 @@ public sealed partial class Graph
     }
 
     /// <summary>
+    /// Which sparse formats exist now (DGL's <c>g.formats()</c>): "coo", "csr" (out-edges) and "csc" (in-edges)
+    /// that every relation has built, and the rest.
+    /// </summary>
+    public (IReadOnlyList<string> Created, IReadOnlyList<string> NotCreated) Formats()
+    {
+        var created = new List<string>();
+        var notCreated = new List<string>();
+        foreach (var (name, has) in new (string, Func<Adjacency, bool>)[] { ("coo", a => a.HasCoo), ("csr", a => a.HasOut), ("csc", a => a.HasIn) })
+            (_relations.All(r => has(r.Adjacency)) ? created : notCreated).Add(name);
+        return (created, notCreated);
+    }
+
+    /// <summary>
+    /// A graph (new frames over the same feature tensors, as <see cref="Clone"/>) whose relations keep only the
+    /// listed formats — "coo", "csr" (out-edges), "csc" (in-edges) — dropping the others' arrays (DGL's
+    /// <c>g.formats(['csc'])</c>). When none of the listed formats exists yet, one is built. The usual reason is
+    /// memory: a sampler reads only CSC, and on a large graph the COO lists cost 8 bytes per edge. Unlike DGL,
+    /// a format left out is not forbidden: an operation that needs it rebuilds it on first use.
+    /// </summary>
+    /// <example><code>
+    /// var g = Generators.SyntheticProducts(0.1).Formats("csc");   // sampling needs only in-edges
+    /// </code></example>
+    /// <exception cref="ArgumentException">No format, or a name that is not coo, csr or csc.</exception>
+    public Graph Formats(params string[] formats)
+    {
+        ArgumentNullException.ThrowIfNull(formats);
+        if (formats.Length == 0) throw new ArgumentException("Formats: give at least one of \"coo\", \"csr\", \"csc\"", nameof(formats));
+        foreach (var f in formats)
+        {
+            if (f is not ("coo" or "csr" or "csc"))
+                throw new ArgumentException($"Formats: unknown format \"{f}\"; expected \"coo\", \"csr\" or \"csc\"", nameof(formats));
+        }
+        var coo = formats.Contains("coo");
+        var csr = formats.Contains("csr");
+        var csc = formats.Contains("csc");
+        var g = new Graph(
+            [.. _ntypes],
+            (int[])_numSrc.Clone(),
+            IsBlock ? (int[])_numDst.Clone() : null,
+            [.. _relations.Select(r => new Relation(r.Type, r.SrcType, r.DstType, r.Adjacency.Restrict(coo, csr, csc)))],
+            IsBlock,
+            [.. _srcFrames.Select(f => f.Clone())],
+            IsBlock ? [.. _dstFrames.Select(f => f.Clone())] : null,
+            [.. _edgeFrames.Select(f => f.Clone())]);
+        g._batchNumNodes = _batchNumNodes;
+        g._batchNumEdges = _batchNumEdges;
+        return g;
+    }
+
+    /// <summary>
     /// A graph with the same structure (shared) and new frames over the same feature tensors (DGL's
     /// <c>g.clone()</c>): setting a feature on the copy does not touch this graph. Batch counts are kept.
     /// </summary>

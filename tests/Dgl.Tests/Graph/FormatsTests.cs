@@ -81,11 +81,71 @@ public class FormatsTests
         int[] dst = [2, 1, 0, 3, 1, 1];
         var g = Graph.Create(src, dst, numNodes: 5);
         var csr = g.OutCsr();
-        Naive.AssertCsr(csr, Naive.Rows(5, src, dst), 5);
         Assert.Same(g.Coo(0).Dst, csr.Indices);
-        // COO + CSR (shared indices) + CSC: 8 + (4 ids + offsets) + (8 + offsets) bytes per edge.
+        Assert.True(csr.EdgeIdsAreIdentity);
+        Assert.Null(csr.PermutedEdgeIds);
+        // COO + CSR (shared indices, identity edge ids not stored: offsets only) + CSC (ids, edge ids, offsets).
         g.InCsr();
+        Assert.Equal(6 * 8 + 6 * 8 + (6 * 8 + 6 * 8), g.StructureBytes());
+        // Reading the edge ids makes the identity array, which then counts.
+        Naive.AssertCsr(csr, Naive.Rows(5, src, dst), 5);
+        Assert.Equal([0, 1, 2, 3, 4, 5], csr.EdgeIds);
         Assert.Equal(6 * 8 + (6 * 4 + 6 * 8) + (6 * 8 + 6 * 8), g.StructureBytes());
+    }
+
+    [Fact]
+    public void FormatsKeepsOnlyTheListedFormatsAndRebuildsOthersOnDemand()
+    {
+        var (src, dst) = Naive.RandomEdges(50, 50, 400, 5);
+        var g = Graph.Create(src, dst, 50);
+        g.NData["x"] = Tensor.Arange(50, DType.Float32);
+        Assert.Equal(["coo"], g.Formats().Created);
+        Assert.Equal(["csr", "csc"], g.Formats().NotCreated);
+
+        var csc = g.Formats("csc");
+        Assert.Equal(["csc"], csc.Formats().Created);
+        Assert.Same(g.NData["x"], csc.NData["x"]);
+        Assert.Same(g.InCsr(), csc.InCsr());   // the CSC was built once, on the original relation, and is shared
+        // Unsorted edges: CSC offsets + column ids + edge ids, and no COO.
+        Assert.Equal(51 * 8 + 400 * 4 + 400 * 4, csc.StructureBytes());
+        Naive.AssertCsr(csc.InCsr(), Naive.Rows(50, dst, src), 50);
+        // A dropped format comes back from the kept one, equal to the original.
+        Assert.Equal(src, Naive.Ints(csc.AllEdges().Src));
+        Assert.Equal(dst, Naive.Ints(csc.AllEdges().Dst));
+        Assert.Equal(["coo", "csc"], csc.Formats().Created);
+        // The original keeps its formats.
+        Assert.Equal(["coo", "csc"], g.Formats().Created);
+    }
+
+    [Fact]
+    public void FormatsBuildsAListedFormatWhenNoneExistsAndRejectsUnknownNames()
+    {
+        var g = Graph.Create([0, 1, 2], [1, 2, 0]);
+        var csr = g.Formats("csr");
+        Assert.Equal(["csr"], csr.Formats().Created);
+        Naive.AssertCsr(csr.OutCsr(), Naive.Rows(3, [0, 1, 2], [1, 2, 0]), 3);
+        var e = Assert.Throws<ArgumentException>(() => g.Formats("csc", "dense"));
+        Assert.Contains("\"dense\"", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => g.Formats(Array.Empty<string>()));
+    }
+
+    [Fact]
+    public void GivenEdgeIdsAreCheckedForIdentityOnce()
+    {
+        int[] identity = [0, 1, 2];
+        var a = new Csr(2, 3, [0, 2, 3], [2, 1, 0], identity);
+        Assert.True(a.EdgeIdsAreIdentity);
+        Assert.Null(a.PermutedEdgeIds);
+        Assert.Same(identity, a.EdgeIds);
+        int[] permuted = [1, 0, 2];
+        var b = new Csr(2, 3, [0, 2, 3], [2, 1, 0], permuted);
+        Assert.False(b.EdgeIdsAreIdentity);
+        Assert.Same(permuted, b.PermutedEdgeIds);
+        Assert.Equal([1, 0, 2], Enumerable.Range(0, 3).Select(k => b.EdgeId(k)));
+        var c = new Csr(2, 3, [0, 2, 3], [2, 1, 0], edgeIds: null);
+        Assert.Equal([0, 1, 2], Enumerable.Range(0, 3).Select(k => c.EdgeId(k)));
+        var bad = Assert.Throws<ArgumentException>(() => new Csr(2, 3, [0, 2, 3], [2, 1, 0], [0, 1]));
+        Assert.Contains("edgeIds has 2", bad.Message, StringComparison.Ordinal);
     }
 
     [Fact]
