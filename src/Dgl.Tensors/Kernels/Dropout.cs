@@ -23,9 +23,11 @@ internal static class DropoutKernels
 
     /// <summary>
     /// y = x·scale where kept, 0 where dropped; when <paramref name="bits"/> is given, bit i of it records whether
-    /// element i was kept (for backward). <paramref name="bits"/> has ceil(n/64) words.
+    /// element i was kept (for backward). <paramref name="bits"/> has ceil(n/64) words. With <paramref name="relu"/>,
+    /// an element counts as kept only when it is also positive: y = relu(x)·mask·scale, the same random draws, and
+    /// the bits are then the whole backward (gradient·scale where set).
     /// </summary>
-    public static void Forward<T>(Tensor x, Tensor y, Generator gen, long start, uint threshold, T scale, ulong[]? bits)
+    public static void Forward<T>(Tensor x, Tensor y, Generator gen, long start, uint threshold, T scale, ulong[]? bits, bool relu = false)
         where T : unmanaged, IFloatingPoint<T>
     {
         var n = x.NumElements;
@@ -41,8 +43,8 @@ internal static class DropoutKernels
                 var i0 = w * WordBits;
                 var count = Math.Min(WordBits, end - i0);
                 var word = count == WordBits && Avx512DQ.IsSupported
-                    ? ForwardWordVector(xs.Slice(i0, WordBits), ys.Slice(i0, WordBits), gen.Seed, start + i0 / 2, threshold, scale)
-                    : ForwardWordScalar(xs.Slice(i0, count), ys.Slice(i0, count), gen, start + i0 / 2, threshold, scale);
+                    ? ForwardWordVector(xs.Slice(i0, WordBits), ys.Slice(i0, WordBits), gen.Seed, start + i0 / 2, threshold, scale, relu)
+                    : ForwardWordScalar(xs.Slice(i0, count), ys.Slice(i0, count), gen, start + i0 / 2, threshold, scale, relu);
                 if (bits is not null) bits[w] = word;
             }
         });
@@ -82,13 +84,13 @@ internal static class DropoutKernels
         return (k & 1) == 0 ? (uint)v : (uint)(v >> 32);
     }
 
-    private static ulong ForwardWordScalar<T>(ReadOnlySpan<T> x, Span<T> y, Generator gen, long pairStart, uint threshold, T scale)
+    private static ulong ForwardWordScalar<T>(ReadOnlySpan<T> x, Span<T> y, Generator gen, long pairStart, uint threshold, T scale, bool relu)
         where T : unmanaged, IFloatingPoint<T>
     {
         ulong word = 0;
         for (var k = 0; k < x.Length; k++)
         {
-            var keep = BitsAt(gen, pairStart, k) >= threshold;
+            var keep = BitsAt(gen, pairStart, k) >= threshold && (!relu || x[k] > T.Zero);
             y[k] = keep ? x[k] * scale : T.Zero;
             if (keep) word |= 1UL << k;
         }
@@ -106,7 +108,7 @@ internal static class DropoutKernels
         return z ^ Vector512.ShiftRightLogical(z, 31);
     }
 
-    private static ulong ForwardWordVector<T>(ReadOnlySpan<T> x, Span<T> y, ulong seed, long pairStart, uint threshold, T scale)
+    private static ulong ForwardWordVector<T>(ReadOnlySpan<T> x, Span<T> y, ulong seed, long pairStart, uint threshold, T scale, bool relu)
         where T : unmanaged, IFloatingPoint<T>
     {
         // 64 elements use 32 values: four blocks of eight values, each giving 16 lanes of 32 bits.
@@ -117,11 +119,13 @@ internal static class DropoutKernels
         {
             var r = Random8(seed, pairStart + b * 8).AsUInt32();
             var keep = Vector512.GreaterThanOrEqual(r, th);
-            word |= (ulong)keep.ExtractMostSignificantBits() << (16 * b);
             if (typeof(T) == typeof(float))
             {
                 var xv = Vector512.Create(x.Slice(b * 16, 16));
-                Vector512.ConditionalSelect(keep.As<uint, T>(), xv * sv, Vector512<T>.Zero).CopyTo(y.Slice(b * 16));
+                var m = keep.As<uint, T>();
+                if (relu) m &= Vector512.GreaterThan(xv, Vector512<T>.Zero);
+                word |= (ulong)m.ExtractMostSignificantBits() << (16 * b);
+                Vector512.ConditionalSelect(m, xv * sv, Vector512<T>.Zero).CopyTo(y.Slice(b * 16));
             }
             else
             {
@@ -129,8 +133,16 @@ internal static class DropoutKernels
                 var (lo, hi) = Vector512.Widen(keep.AsInt32());
                 var x0 = Vector512.Create(x.Slice(b * 16, 8));
                 var x1 = Vector512.Create(x.Slice(b * 16 + 8, 8));
-                Vector512.ConditionalSelect(lo.As<long, T>(), x0 * sv, Vector512<T>.Zero).CopyTo(y.Slice(b * 16));
-                Vector512.ConditionalSelect(hi.As<long, T>(), x1 * sv, Vector512<T>.Zero).CopyTo(y.Slice(b * 16 + 8));
+                var m0 = lo.As<long, T>();
+                var m1 = hi.As<long, T>();
+                if (relu)
+                {
+                    m0 &= Vector512.GreaterThan(x0, Vector512<T>.Zero);
+                    m1 &= Vector512.GreaterThan(x1, Vector512<T>.Zero);
+                }
+                word |= ((ulong)m0.ExtractMostSignificantBits() | ((ulong)m1.ExtractMostSignificantBits() << 8)) << (16 * b);
+                Vector512.ConditionalSelect(m0, x0 * sv, Vector512<T>.Zero).CopyTo(y.Slice(b * 16));
+                Vector512.ConditionalSelect(m1, x1 * sv, Vector512<T>.Zero).CopyTo(y.Slice(b * 16 + 8));
             }
         }
         return word;

@@ -42,6 +42,33 @@ public partial class Tensor
         return y;
     }
 
+    /// <summary>
+    /// <c>Relu().Dropout(p, training, generator)</c> as one op: the same values and the same mask (the generator
+    /// advances alike), but one output tensor instead of two, and a backward that needs only the mask bits (an
+    /// element passes the gradient when it was kept and positive). Not training, or p = 0: plain <see cref="Relu"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="p"/> is outside [0, 1].</exception>
+    /// <exception cref="TensorDTypeException">The tensor is not float32 or float64.</exception>
+    public Tensor ReluDropout(double p = 0.5, bool training = true, Generator? generator = null)
+    {
+        if (!(p >= 0 && p <= 1))
+            throw new ArgumentOutOfRangeException(nameof(p), $"relu-dropout: probability {p} is outside [0, 1]");
+        Check.Floating("relu-dropout", this);
+        if (!training || p == 0 || p == 1) return Relu().Dropout(p, training, generator);
+        var gen = generator ?? Generator.Default;
+        var n = NumElements;
+        var start = gen.Reserve((n + 1L) / 2);
+        var record = GradMode.IsEnabled && RequiresGrad;
+        var scale = 1.0 / (1.0 - p);
+        var threshold = DropoutKernels.Threshold(p);
+        var bits = record ? GC.AllocateUninitializedArray<ulong>((n + 63) / 64) : null;
+        var y = EmptyLike();
+        if (DType == DType.Float32) DropoutKernels.Forward(this, y, gen, start, threshold, (float)scale, bits, relu: true);
+        else DropoutKernels.Forward(this, y, gen, start, threshold, scale, bits, relu: true);
+        if (record) y.WithGradFn(new DropoutBackward(this, bits!, scale));
+        return y;
+    }
+
     private sealed class DropoutBackward(Tensor input, ulong[] bits, double scale) : GradNode(input)
     {
         private ulong[]? _bits = bits;

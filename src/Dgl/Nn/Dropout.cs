@@ -40,6 +40,14 @@ public sealed class Dropout : Module<Tensor, Tensor>
         return input.Dropout(P, Training, Generator);
     }
 
+    /// <summary>This dropout applied to <c>relu(input)</c>, as one op (<see cref="Tensor.ReluDropout"/>): the same
+    /// result and random stream as <c>Forward(input.Relu())</c> with one output tensor instead of two.</summary>
+    public Tensor ForwardRelu(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.ReluDropout(P, Training, Generator);
+    }
+
     /// <inheritdoc/>
     protected override string ExtraRepr() => $"p={Fmt(P)}";
 }

@@ -7,7 +7,7 @@ namespace Dgl.Nn;
 /// </summary>
 /// <remarks>
 /// Initialised as PyTorch's <c>nn.Linear</c>: W ~ U(±1/√in) (Kaiming uniform with a = √5) and b ~ U(±1/√in).
-/// The forward pass is one fused op (<see cref="F.Linear"/>): the transpose is folded into the GEMM and the bias
+/// The forward pass is one fused op (<see cref="F.Linear(Tensor, Tensor, Tensor?)"/>): the transpose is folded into the GEMM and the bias
 /// added by the GEMM's accumulation.
 /// </remarks>
 /// <example>

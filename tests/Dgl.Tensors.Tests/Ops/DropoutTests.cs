@@ -55,6 +55,33 @@ public class DropoutTests
     }
 
     [Fact]
+    public void ReluDropoutIsDropoutOfReluInOneOp()
+    {
+        // Same values, same generator advance and the same gradient as Relu().Dropout(), for both dtypes, across
+        // vector blocks and the ragged tail; the gradient also against finite differences.
+        foreach (var dtype in new[] { DType.Float32, DType.Float64 })
+        {
+            var x = Tensor.Uniform([3, 1001], -1, 1, dtype, new Generator(2));
+            var a = x.Clone().RequireGrad();
+            var b = x.Clone().RequireGrad();
+            var (ga, gb) = (new Generator(9), new Generator(9));
+            var ya = a.ReluDropout(0.4, true, ga);
+            var yb = b.Relu().Dropout(0.4, true, gb);
+            Assert.Equal(Reference.Values(yb), Reference.Values(ya));
+            Assert.Equal(gb.Position, ga.Position);
+            var w = Tensor.Uniform([3, 1001], -1, 1, dtype, new Generator(4));
+            (ya * w).Sum().Backward();
+            (yb * w).Sum().Backward();
+            Assert.Equal(Reference.Values(b.Grad!), Reference.Values(a.Grad!));
+        }
+        var z = Tensor.Uniform([4, 37], -1, 1, DType.Float64, new Generator(5)).RequireGrad();
+        GradCheck.Assert(t => t[0].ReluDropout(0.5, true, new Generator(11)), [z]);
+        // Not training: plain ReLU.
+        Assert.Equal(Reference.Values(z.Relu()), Reference.Values(z.ReluDropout(0.5, training: false)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => z.ReluDropout(1.5));
+    }
+
+    [Fact]
     public void SameSeedSameMaskForAnyThreadCount()
     {
         var x = Tensor.Uniform([700, 1433], -1, 1, generator: new Generator(3));

@@ -31,6 +31,35 @@ public class LinearTests
     }
 
     [Fact]
+    public void AddendIsAddedAndGetsTheOutputGradient()
+    {
+        var gen = new Generator(3);
+        var x = Tensor.Uniform([5, 3], -1, 1, DType.Float64, gen).RequireGrad();
+        var w = Tensor.Uniform([4, 3], -1, 1, DType.Float64, gen).RequireGrad();
+        var b = Tensor.Uniform([4], -1, 1, DType.Float64, gen).RequireGrad();
+        var r = Tensor.Uniform([5, 4], -1, 1, DType.Float64, gen).RequireGrad();
+        // Against the naive double loop: y = x·Wᵀ + b + r, with and without the bias.
+        var y = F.Linear(x, w, b, r);
+        var yNoBias = F.Linear(x, w, null, r);
+        var (xv, wv, bv, rv) = (x.ToArray<double>(), w.ToArray<double>(), b.ToArray<double>(), r.ToArray<double>());
+        for (var i = 0; i < 5; i++)
+        {
+            for (var o = 0; o < 4; o++)
+            {
+                var s = rv[i * 4 + o];
+                for (var k = 0; k < 3; k++) s += xv[i * 3 + k] * wv[o * 3 + k];
+                Assert.Equal(s, yNoBias.Item<double>(i, o), 12);
+                Assert.Equal(s + bv[o], y.Item<double>(i, o), 12);
+            }
+        }
+        GradCheck.Assert(t => F.Linear(t[0], t[1], t[2], t[3]), [x, w, b, r]);
+        GradCheck.Assert(t => F.Linear(t[0], t[1], null, t[2]), [x, w, r]);
+        var e = Assert.Throws<TensorShapeException>(() => F.Linear(x, w, b, Tensor.Zeros([5, 3], DType.Float64)));
+        Assert.Contains("[5, 3]", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[5, 4]", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GradCheckAllInputsIncludingBatchDims()
     {
         var gen = new Generator(1);

@@ -222,7 +222,7 @@ public sealed class SAGEConv : Module, IGraphModule
                 hNeigh = FcNeigh.Forward(LstmAggregate(graph, src.Dense, w));
                 break;
         }
-        var rst = AggregatorType == "gcn" ? (Bias is null ? hNeigh : hNeigh + Bias) : dst.Apply(FcSelf!) + hNeigh;
+        var rst = AggregatorType == "gcn" ? (Bias is null ? hNeigh : hNeigh + Bias) : dst.ApplyPlus(FcSelf!, hNeigh);
         if (Activation is not null) rst = Activation(rst);
         if (Norm is not null) rst = Norm(rst);
         return rst;
@@ -310,5 +310,10 @@ public sealed class SAGEConv : Module, IGraphModule
             var y = _sparse!.Linear(fc.Weight, fc.Bias);
             return _rows > 0 && _rows < y.Size(0) ? y.Slice(0, _rows) : y;
         }
+
+        /// <summary>fc(x) + addend; for dense x one op that accumulates onto a copy of the addend (one output tensor
+        /// instead of two products and their sum).</summary>
+        public Tensor ApplyPlus(Linear fc, Tensor addend) =>
+            _dense is { Rank: 2 } x && addend.DType == x.DType && addend.Shape == new Shape(x.Size(0), fc.OutFeatures) ? F.Linear(_dense, fc.Weight, fc.Bias, addend) : Apply(fc) + addend;
     }
 }

@@ -18,7 +18,16 @@ public static partial class F
     /// </summary>
     /// <exception cref="TensorShapeException">The shapes do not fit; the message names all of them.</exception>
     /// <exception cref="TensorDTypeException">The dtypes differ or are not floating point.</exception>
-    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null) => Linear(input, weight, bias, addend: null);
+
+    /// <summary>
+    /// y = x·Wᵀ + b + r as one op (PyTorch's <c>addmm</c> with a bias): the GEMM accumulates onto a copy of
+    /// <paramref name="addend"/> r [..., out] (same shape as the output), so a layer that sums two linear maps
+    /// (SAGEConv's fc_self(h) + fc_neigh(n)) makes one output tensor instead of three. r's gradient is the output's.
+    /// </summary>
+    /// <exception cref="TensorShapeException">The shapes do not fit; the message names all of them.</exception>
+    /// <exception cref="TensorDTypeException">The dtypes differ or are not floating point.</exception>
+    public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias, Tensor? addend)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(weight);
@@ -37,18 +46,44 @@ public static partial class F
         var rows = input.NumElements / Math.Max(1, inF);
         var outDims = input.Shape.ToArray();
         outDims[^1] = outF;
-        var y = Tensor.Uninitialized(new Shape(outDims), input.DType);
+        var outShape = new Shape(outDims);
+        if (addend is not null)
+        {
+            Check.SameDType("linear", input, addend);
+            if (addend.Shape != outShape)
+                throw new TensorShapeException($"linear: the addend has shape {addend.Shape}; expected the output's shape {outShape} (input {input.Shape}, weight {weight.Shape})");
+        }
+        var y = Tensor.Uninitialized(outShape, input.DType);
         var x2 = input.ViewAs(new Shape(rows, inF));
         var y2 = y.ViewAs(new Shape(rows, outF));
-        if (bias is not null)
+        if (addend is not null)
+        {
+            if (bias is null) y.CopyFrom(addend);
+            else if (input.DType == DType.Float32) AddRows<float>(addend, bias, y2, rows, outF);
+            else AddRows<double>(addend, bias, y2, rows, outF);
+        }
+        else if (bias is not null)
         {
             if (input.DType == DType.Float32) FillRows<float>(bias, y2, rows, outF);
             else FillRows<double>(bias, y2, rows, outF);
         }
-        Tensor.GemmBatched(x2, false, weight, true, y2, bias is null ? 0 : 1);
-        if (GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false)))
-            y.WithGradFn(new LinearBackward(input, weight, bias, rows));
+        Tensor.GemmBatched(x2, false, weight, true, y2, bias is null && addend is null ? 0 : 1);
+        if (GradMode.IsEnabled && (input.RequiresGrad || weight.RequiresGrad || (bias?.RequiresGrad ?? false) || (addend?.RequiresGrad ?? false)))
+            y.WithGradFn(new LinearBackward(input, weight, bias, addend, rows));
         return y;
+    }
+
+    /// <summary>y[r, :] = a[r, :] + b for every row.</summary>
+    private static void AddRows<T>(Tensor addend, Tensor bias, Tensor y, int rows, int cols) where T : unmanaged, System.Numerics.INumber<T>
+    {
+        var (a, ao) = ((T[])addend.Data, addend.Offset);
+        var (b, bo) = ((T[])bias.Data, bias.Offset);
+        var (d, d0) = ((T[])y.Data, y.Offset);
+        Parallelism.For(rows, Math.Max(1, Parallelism.ElementwiseGrain / Math.Max(1, cols)), (r0, r1) =>
+        {
+            for (var r = r0; r < r1; r++)
+                System.Numerics.Tensors.TensorPrimitives.Add<T>(a.AsSpan(ao + r * cols, cols), b.AsSpan(bo, cols), d.AsSpan(d0 + r * cols, cols));
+        });
     }
 
     private static void FillRows<T>(Tensor bias, Tensor y, int rows, int cols) where T : unmanaged
@@ -64,7 +99,7 @@ public static partial class F
         private Tensor? _weightLeaf;
         private Tensor? _biasLeaf;
 
-        public LinearBackward(Tensor input, Tensor weight, Tensor? bias, int rows) : base(input, weight, bias)
+        public LinearBackward(Tensor input, Tensor weight, Tensor? bias, Tensor? addend, int rows) : base(input, weight, bias, addend)
         {
             _rows = rows;
             if (NeedsInputGrad(1) && weight.IsLeaf) _weightLeaf = weight;
@@ -102,7 +137,8 @@ public static partial class F
                 if (_biasLeaf is null) gb = target;
                 else if (existing is null) _biasLeaf.Grad = target;
             }
-            return [gx, gw, gb];
+            // The addend's gradient is the output's (handed on as Add does; the engine copies before it accumulates).
+            return [gx, gw, gb, NeedsInputGrad(3) ? grad : null];
         }
 
         private void ColumnSums(Tensor g2, Tensor target)
