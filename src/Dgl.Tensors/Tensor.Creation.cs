@@ -12,6 +12,7 @@ public partial class Tensor
     public static Tensor Zeros(Shape shape, DType dtype = DType.Float32)
     {
         var n = shape.NumElements;
+        TensorMemory.OnAllocate((long)n * dtype.ElementSize());
         Array data = dtype switch
         {
             DType.Float32 => new float[n],

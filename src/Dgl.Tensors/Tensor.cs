@@ -262,6 +262,7 @@ public partial class Tensor
     internal static Tensor Uninitialized(Shape shape, DType dtype)
     {
         var n = shape.NumElements;
+        TensorMemory.OnAllocate((long)n * dtype.ElementSize());
         Array data = dtype switch
         {
             DType.Float32 => GC.AllocateUninitializedArray<float>(n),

@@ -120,6 +120,18 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IDisposable
     /// <summary>Batches each worker may run ahead.</summary>
     public int PrefetchFactor { get; }
 
+    /// <summary>
+    /// Run a full blocking garbage collection each time the enumeration moves to the next batch, after letting go of
+    /// the previous one (default false). .NET frees a dead tensor only when the GC runs, and it runs for large arrays
+    /// only when its budget — which grows to about a gigabyte on big graphs — is spent, so a training loop otherwise
+    /// holds the dead activations, gradients and gathered features of the steps before alongside the live ones
+    /// (PyTorch frees them at once, by reference counting). At the step boundary nearly everything of the last step is
+    /// dead, and the collection costs a few milliseconds: turn this on when memory is tight. Batches are the same
+    /// either way. With workers, the batches sampled ahead (and a worker's last one) stay reachable, so this frees
+    /// less than with sampling on the calling thread.
+    /// </summary>
+    public bool CollectBetweenBatches { get; set; }
+
     /// <summary>The number of ids.</summary>
     public int NumIds => _ids.Length;
 
@@ -207,20 +219,7 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IDisposable
         _disposed.Dispose();
     }
 
-    private IEnumerable<TBatch> Run(EpochPlan plan, CancellationToken cancellationToken)
-    {
-        if (NumWorkers == 0)
-        {
-            for (var b = 0; b < plan.Count; b++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                yield return Sample(plan, b);
-            }
-            yield break;
-        }
-        using var pipeline = new Pipeline(this, plan, cancellationToken);
-        for (var b = 0; b < plan.Count; b++) yield return pipeline.Next();
-    }
+    private IEnumerable<TBatch> Run(EpochPlan plan, CancellationToken cancellationToken) => new EpochBatches(this, plan, cancellationToken);
 
     private TBatch Sample(EpochPlan plan, int b) => _sampler.Sample(_graph, plan.Seeds(b));
 
@@ -253,6 +252,72 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IDisposable
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(indices);
         return [.. indices.Keys.Select(k => graph.ToCanonicalEdgeType(k))];
+    }
+
+    /// <summary>One epoch's batches; each enumeration starts its own workers (when there are any).</summary>
+    private sealed class EpochBatches(DataLoader<TBatch> loader, EpochPlan plan, CancellationToken cancellationToken) : IEnumerable<TBatch>
+    {
+        public IEnumerator<TBatch> GetEnumerator() => new BatchEnumerator(loader, plan, cancellationToken);
+
+        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>
+    /// Hands out an epoch's batches, sampled on the calling thread or taken from the workers. Written out rather than
+    /// as an iterator so that <see cref="MoveNext"/> lets go of the previous batch before it makes the next one:
+    /// with <see cref="CollectBetweenBatches"/> the previous batch is then garbage when the collection runs.
+    /// </summary>
+    private sealed class BatchEnumerator : IEnumerator<TBatch>
+    {
+        private readonly DataLoader<TBatch> _loader;
+        private readonly EpochPlan _plan;
+        private readonly CancellationToken _cancellationToken;
+        private Pipeline? _pipeline;
+        private TBatch? _current;
+        private int _next;
+
+        public BatchEnumerator(DataLoader<TBatch> loader, EpochPlan plan, CancellationToken cancellationToken)
+        {
+            _loader = loader;
+            _plan = plan;
+            _cancellationToken = cancellationToken;
+        }
+
+        public TBatch Current => _current!;
+
+        object? IEnumerator.Current => _current;
+
+        public bool MoveNext()
+        {
+            _current = default;
+            if (_next >= _plan.Count)
+            {
+                Dispose();
+                return false;
+            }
+            if (_loader.CollectBetweenBatches)
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+            if (_loader.NumWorkers == 0)
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                _current = _loader.Sample(_plan, _next);
+            }
+            else
+            {
+                _pipeline ??= new Pipeline(_loader, _plan, _cancellationToken);
+                _current = _pipeline.Next();
+            }
+            _next++;
+            return true;
+        }
+
+        public void Reset() => throw new NotSupportedException("DataLoader: enumerate the loader again for another epoch");
+
+        public void Dispose()
+        {
+            _pipeline?.Dispose();
+            _pipeline = null;
+        }
     }
 
     private sealed class AsyncView(DataLoader<TBatch> loader) : IAsyncEnumerable<TBatch>

@@ -56,6 +56,31 @@ public class DataLoaderTests
         Assert.NotEqual(zero[0][1], Naive.Ints(other.First().OutputNodes));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void CollectBetweenBatchesFreesThePreviousBatchAndKeepsTheBatchesTheSame(int workers)
+    {
+        var (g, train) = Setup();
+        using var plain = new DataLoader<BlockBatch>(g, train, Sampler(), batchSize: 300, shuffle: true, seed: 8, numWorkers: workers);
+        using var collecting = new DataLoader<BlockBatch>(g, train, Sampler(), batchSize: 300, shuffle: true, seed: 8, numWorkers: workers) { CollectBetweenBatches = true };
+        Assert.Equal(plain.Select(Fingerprint).ToList(), collecting.Select(Fingerprint).ToList());
+        if (workers > 0) return;   // with workers, the batches in flight stay reachable from the pipeline
+
+        using var e = collecting.GetEnumerator();
+        var first = FirstBatchWeakly(e);
+        Assert.True(e.MoveNext());
+        // The enumerator let go of batch 0 before collecting: only the weak reference was left.
+        Assert.False(first.IsAlive, "the loader still held the previous batch when it collected");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference FirstBatchWeakly(IEnumerator<BlockBatch> e)
+    {
+        Assert.True(e.MoveNext());
+        return new WeakReference(e.Current);
+    }
+
     [Fact]
     public void GetBatchMatchesTheEnumeratedBatch()
     {
