@@ -119,6 +119,7 @@ internal sealed class BenchContext
             {
                 switch (v)
                 {
+                    case double d when !double.IsFinite(d): w.WriteNull(k); break;
                     case double d: w.WriteNumber(k, Math.Round(d, 4)); break;
                     case float f: w.WriteNumber(k, f); break;
                     case int i: w.WriteNumber(k, i); break;

@@ -30,15 +30,20 @@ internal static class Measure
     }
 
     /// <summary>Peak resident set size of this process so far, in MB (Linux VmHWM).</summary>
-    public static double PeakRssMb()
+    public static double PeakRssMb() => StatusMb("VmHWM:");
+
+    /// <summary>Resident set size of this process now, in MB (Linux VmRSS).</summary>
+    public static double RssMb() => StatusMb("VmRSS:");
+
+    private static double StatusMb(string field)
     {
         const string path = "/proc/self/status";
         if (!File.Exists(path)) return double.NaN;
         foreach (var line in File.ReadLines(path))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            if (line.StartsWith(field, StringComparison.Ordinal))
             {
-                var kb = long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                var kb = long.Parse(line.AsSpan(field.Length).Trim().ToString().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
                 return kb / 1024.0;
             }
         }

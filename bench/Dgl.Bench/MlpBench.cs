@@ -82,7 +82,7 @@ internal sealed class MlpBench : IBench
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var heapStart = GC.GetTotalMemory(false);
-        var rssStart = RssMb();
+        var rssStart = Measure.RssMb();
         var allocStart = GC.GetTotalAllocatedBytes(precise: true);
         var pauseStart = GC.GetTotalPauseDuration();
         var gen0Start = GC.CollectionCount(0);
@@ -97,7 +97,7 @@ internal sealed class MlpBench : IBench
         var gen2 = GC.CollectionCount(2) - gen2Start;
         GC.Collect();
         var heapEndCollected = GC.GetTotalMemory(true);
-        var rssEnd = RssMb();
+        var rssEnd = Measure.RssMb();
         ctx.Report(new BenchRow(Name, "train-loop-memory", wall.Elapsed.TotalMilliseconds / steps, null, null)
             .With("steps", steps)
             .With("alloc_kb_per_step", allocated / 1024.0 / steps)
@@ -127,19 +127,6 @@ internal sealed class MlpBench : IBench
             ys[i] = Tensor.RandInt(0, Classes, [Batch], generator: gen);
         }
         return (model, opt, xs, ys);
-    }
-
-    /// <summary>Resident set size now (Linux VmRSS), in MB.</summary>
-    private static double RssMb()
-    {
-        const string path = "/proc/self/status";
-        if (!File.Exists(path)) return double.NaN;
-        foreach (var line in File.ReadLines(path))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
-        }
-        return double.NaN;
     }
 
     private static string PeerScript(int warmup, double warmupSeconds, int steps) => $$"""

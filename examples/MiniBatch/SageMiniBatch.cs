@@ -39,7 +39,7 @@ internal sealed class SageMiniBatch : Module
     public Tensor Layer(int l, Graph block, Tensor h)
     {
         var y = _layers[l].Forward(block, h);
-        return l == _layers.Length - 1 ? y : _dropout.Forward(y.Relu());
+        return l == _layers.Length - 1 ? y : _dropout.ForwardRelu(y);   // dropout(relu(y)) as one op
     }
 
     /// <summary>Logits of a mini-batch's output nodes from its first block's input features.</summary>
@@ -74,7 +74,8 @@ internal sealed class SageMiniBatch : Module
 }
 
 /// <summary>
-/// Frees the previous step's tensors before the next step allocates its own. A step's activations, gradients and
+/// Frees the previous layer-wise inference batch's tensors before the next one allocates its own (training steps get
+/// the same from the loader's <see cref="DataLoader{TBatch}.CollectBetweenBatches"/>). A step's activations, gradients and
 /// gathered features are a few large arrays (tens of MB each at products scale) that all die when the step ends;
 /// PyTorch frees them then by reference counting, but the .NET GC collects large-object-heap garbage only when its
 /// budget, grown to about a gigabyte here, runs out — so without this the peak RSS holds two or more steps' worth of
@@ -106,7 +107,8 @@ internal static class SageMiniBatchTraining
     /// <summary>
     /// One pass over the loader: forward on the blocks (features prefetched as <c>Blocks[0].SrcData["feat"]</c>,
     /// labels as <c>Blocks[^1].DstData["label"]</c>), cross entropy, backward, optimizer step. Waiting for the next
-    /// batch counts as sampling time, the rest as compute.
+    /// batch counts as sampling time (with the loader's <see cref="DataLoader{TBatch}.CollectBetweenBatches"/>, the
+    /// collection of the last step's tensors too), the rest as compute.
     /// </summary>
     public static EpochStats TrainEpoch(SageMiniBatch model, DataLoader<BlockBatch> loader, Optimizer optimizer)
     {
@@ -125,18 +127,26 @@ internal static class SageMiniBatchTraining
             if (!batches.MoveNext()) break;
             sample += clock.Elapsed.TotalSeconds;
             clock.Restart();
-            var blocks = batches.Current.Blocks;
-            var logits = model.Forward(blocks, blocks[0].SrcData["feat"]);
-            var loss = F.CrossEntropy(logits, blocks[^1].DstData["label"]);
-            optimizer.ZeroGrad();
-            loss.Backward();
-            optimizer.Step();
-            lossSum += loss.Item<float>();
-            StepMemory.Release();
+            lossSum += Step(model, batches.Current, optimizer);
             compute += clock.Elapsed.TotalSeconds;
             steps++;
         }
         return new EpochStats(steps, lossSum / Math.Max(1, steps), sample, compute, wall.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One training step; its own method so that no local of the epoch loop holds the batch or its tensors once it
+    /// returns (the loader may then collect them before sampling the next batch).
+    /// </summary>
+    private static float Step(SageMiniBatch model, BlockBatch batch, Optimizer optimizer)
+    {
+        var blocks = batch.Blocks;
+        var logits = model.Forward(blocks, blocks[0].SrcData["feat"]);
+        var loss = F.CrossEntropy(logits, blocks[^1].DstData["label"]);
+        optimizer.ZeroGrad();
+        loss.Backward();
+        optimizer.Step();
+        return loss.Item<float>();
     }
 
     /// <summary>Accuracy on each mask of the layer-wise full-neighbour predictions for every node.</summary>
