@@ -23,21 +23,30 @@ public partial class Tensor
         Check.Floating("dropout", this);
         if (!training || p == 0) return this;
         var gen = generator ?? Generator.Default;
+        if (p == 1)
+        {
+            var n = NumElements;
+            gen.Reserve((n + 1L) / 2);
+            var zeros = Zeros(Shape, DType);
+            if (GradMode.IsEnabled && RequiresGrad) zeros.WithGradFn(new DropoutBackward(this, new ulong[(n + 63) / 64], 0));
+            return zeros;
+        }
+        return MaskedScale(p, gen, relu: false);
+    }
+
+    /// <summary>The dropout kernel for 0 &lt; p &lt; 1 (with <paramref name="relu"/>, of relu(this)), recording the
+    /// mask bits for backward when a gradient is wanted.</summary>
+    private Tensor MaskedScale(double p, Generator gen, bool relu)
+    {
         var n = NumElements;
         var start = gen.Reserve((n + 1L) / 2);
         var record = GradMode.IsEnabled && RequiresGrad;
-        if (p == 1)
-        {
-            var zeros = Zeros(Shape, DType);
-            if (record) zeros.WithGradFn(new DropoutBackward(this, new ulong[(n + 63) / 64], 0));
-            return zeros;
-        }
         var scale = 1.0 / (1.0 - p);
         var threshold = DropoutKernels.Threshold(p);
         var bits = record ? GC.AllocateUninitializedArray<ulong>((n + 63) / 64) : null;
         var y = EmptyLike();
-        if (DType == DType.Float32) DropoutKernels.Forward(this, y, gen, start, threshold, (float)scale, bits);
-        else DropoutKernels.Forward(this, y, gen, start, threshold, scale, bits);
+        if (DType == DType.Float32) DropoutKernels.Forward(this, y, gen, start, threshold, (float)scale, bits, relu);
+        else DropoutKernels.Forward(this, y, gen, start, threshold, scale, bits, relu);
         if (record) y.WithGradFn(new DropoutBackward(this, bits!, scale));
         return y;
     }
@@ -55,18 +64,7 @@ public partial class Tensor
             throw new ArgumentOutOfRangeException(nameof(p), $"relu-dropout: probability {p} is outside [0, 1]");
         Check.Floating("relu-dropout", this);
         if (!training || p == 0 || p == 1) return Relu().Dropout(p, training, generator);
-        var gen = generator ?? Generator.Default;
-        var n = NumElements;
-        var start = gen.Reserve((n + 1L) / 2);
-        var record = GradMode.IsEnabled && RequiresGrad;
-        var scale = 1.0 / (1.0 - p);
-        var threshold = DropoutKernels.Threshold(p);
-        var bits = record ? GC.AllocateUninitializedArray<ulong>((n + 63) / 64) : null;
-        var y = EmptyLike();
-        if (DType == DType.Float32) DropoutKernels.Forward(this, y, gen, start, threshold, (float)scale, bits, relu: true);
-        else DropoutKernels.Forward(this, y, gen, start, threshold, scale, bits, relu: true);
-        if (record) y.WithGradFn(new DropoutBackward(this, bits!, scale));
-        return y;
+        return MaskedScale(p, generator ?? Generator.Default, relu: true);
     }
 
     private sealed class DropoutBackward(Tensor input, ulong[] bits, double scale) : GradNode(input)
