@@ -52,7 +52,13 @@ public static class TensorMemory
         }
         if (Interlocked.Add(ref s_sinceCollection, bytes) < budget) return;
         Interlocked.Exchange(ref s_sinceCollection, 0);
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+        Collect();
         Volatile.Write(ref s_gen2, GC.CollectionCount(2));
     }
+
+    /// <summary>
+    /// A full blocking collection that does not compact (live tensors stay where they are): what frees dead tensors
+    /// at a step boundary. Cheap when the live heap is a few big arrays of plain numbers, which the GC does not scan.
+    /// </summary>
+    public static void Collect() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
 }

@@ -295,8 +295,7 @@ public sealed class DataLoader<TBatch> : IEnumerable<TBatch>, IDisposable
                 Dispose();
                 return false;
             }
-            if (_loader.CollectBetweenBatches)
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
+            if (_loader.CollectBetweenBatches) TensorMemory.Collect();
             if (_loader.NumWorkers == 0)
             {
                 _cancellationToken.ThrowIfCancellationRequested();

@@ -99,15 +99,6 @@ public class EdgePredictionTests
     }
 }
 
-/// <summary>A fact that is skipped, saying why, when libmetis5 is not installed.</summary>
-public sealed class MetisFactAttribute : FactAttribute
-{
-    public MetisFactAttribute()
-    {
-        if (!Metis.IsAvailable) Skip = "libmetis.so.5 not found: install Debian's libmetis5 (apt-get install libmetis5) to run the METIS tests";
-    }
-}
-
 public class SubgraphSamplerTests
 {
     /// <summary>Asserts sg is the subgraph of g induced on nodes (in that order): exactly the edges among them.</summary>
@@ -128,10 +119,23 @@ public class SubgraphSamplerTests
         }
     }
 
-    [MetisFact]
+    /// <summary>
+    /// Without libmetis5 (CI installs it; a bare machine may not have it) the METIS tests check what the user then
+    /// gets instead: the typed error that names the package. True when METIS is missing and that was checked.
+    /// </summary>
+    private static bool MissingMetisIsNamed(Action call)
+    {
+        if (Metis.IsAvailable) return false;
+        var e = Assert.Throws<DllNotFoundException>(call);
+        Assert.Contains("libmetis5", e.Message, StringComparison.Ordinal);
+        return true;
+    }
+
+    [Fact]
     public void MetisPartitionsCoverEveryNodeInBalancedParts()
     {
         var g = Generators.Grid2D(30, 30);
+        if (MissingMetisIsNamed(() => Metis.PartitionAssignment(g, 6))) return;
         var part = Metis.PartitionAssignment(g, 6).ToArray<int>();
         Assert.Equal(900, part.Length);
         Assert.All(part, p => Assert.InRange(p, 0, 5));
@@ -148,10 +152,11 @@ public class SubgraphSamplerTests
         Assert.Equal(4, recursive.Distinct().Count());
     }
 
-    [MetisFact]
+    [Fact]
     public void ClusterGcnBatchesAreSubgraphsInducedOnTheirParts()
     {
         var g = Generators.BarabasiAlbert(600, 3, new Generator(1));
+        if (MissingMetisIsNamed(() => new ClusterGcnSampler(g, 10))) return;
         g.NData["feat"] = Tensor.Randn([600, 4], generator: new Generator(2));
         var sampler = new ClusterGcnSampler(g, 10, prefetchNdata: ["feat"]);
         var covered = new List<int>();

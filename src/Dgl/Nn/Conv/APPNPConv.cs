@@ -51,13 +51,9 @@ public sealed class APPNPConv : Module, IGraphModule
     {
         const string name = nameof(APPNPConv);
         ArgumentNullException.ThrowIfNull(features);
-        var s = ConvSupport.Relation(graph, name);
-        if (graph.IsBlock || s.NumDst != s.NumSrc)
-            throw new ArgumentException($"APPNPConv: propagating K steps needs a graph whose sources and destinations are the same nodes; got {s.NumSrc} sources and {s.NumDst} destinations", nameof(graph));
+        var s = ConvSupport.SquareRelation(graph, name);
         ConvSupport.CheckRows(name, features, s.NumDst, "node");
-        var w = edgeWeight is null
-            ? ConvSupport.NormalizedEdgeWeights(graph, ConvSupport.Degree.Out, -0.5, -0.5, features.DType, name)
-            : ConvSupport.EdgeWeightsInEntryOrder(graph, new EdgeWeightNorm("both").Forward(graph, edgeWeight), name);
+        var w = ConvSupport.SymmetricEdgeWeights(graph, edgeWeight, ConvSupport.Degree.Out, features.DType, name);
         var h0 = features;
         var h = features;
         for (var i = 0; i < K; i++)

@@ -42,7 +42,7 @@ internal static partial class ConvSupport
 
     /// <summary>DGL's zero-in-degree error for a relation's in-edge CSC (see <see cref="ZeroInDegreeMessage"/>).</summary>
     /// <exception cref="ArgumentException">Some destination node has no in-edge.</exception>
-    public static void CheckZeroInDegree(Csr inCsr, string module)
+    public static void CheckZeroInDegree(Csr inCsr, string module, string paramName = "inCsr")
     {
         var ptr = inCsr.IndPtr;
         var count = 0;
@@ -53,7 +53,7 @@ internal static partial class ConvSupport
             if (count++ == 0) first = v;
         }
         if (count > 0)
-            throw new ArgumentException($"{module}: {ZeroInDegreeMessage} ({count} destination node(s) have no in-edge; the first is node {first})", nameof(inCsr));
+            throw new ArgumentException($"{module}: {ZeroInDegreeMessage} ({count} destination node(s) have no in-edge; the first is node {first})", paramName);
     }
 
     /// <summary>Whether some destination has no in-edge.</summary>

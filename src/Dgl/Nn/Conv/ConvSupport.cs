@@ -162,17 +162,7 @@ internal static partial class ConvSupport
     public static void CheckZeroInDegree(Graph graph, bool allow, string module)
     {
         if (allow) return;
-        var inCsr = InCsr(graph, module);
-        var ptr = inCsr.IndPtr;
-        var count = 0;
-        var first = -1;
-        for (var v = 0; v < inCsr.NumRows; v++)
-        {
-            if (ptr[v + 1] != ptr[v]) continue;
-            if (count++ == 0) first = v;
-        }
-        if (count > 0)
-            throw new ArgumentException($"{module}: {ZeroInDegreeMessage} ({count} destination node(s) have no in-edge; the first is node {first})", nameof(graph));
+        CheckZeroInDegree(InCsr(graph, module), module, nameof(graph));
     }
 
     /// <summary>
@@ -298,6 +288,26 @@ internal static partial class ConvSupport
         Array.Fill(dims, 1);
         dims[0] = column.Size(0);
         return column.Reshape(dims);
+    }
+
+    /// <summary>
+    /// The symmetric propagation weights of the K-step modules (APPNP, SGConv, TAGConv, GCN2Conv): without edge
+    /// weights, deg(u)^-1/2 · indeg(v)^-1/2 (<see cref="NormalizedEdgeWeights"/>); with them, DGL's
+    /// <c>EdgeWeightNorm("both")</c> of the given weights, in entry order.
+    /// </summary>
+    public static Tensor SymmetricEdgeWeights(Graph graph, Tensor? edgeWeight, Degree srcDegree, DType dtype, string module) =>
+        edgeWeight is null
+            ? NormalizedEdgeWeights(graph, srcDegree, -0.5, -0.5, dtype, module)
+            : EdgeWeightsInEntryOrder(graph, new EdgeWeightNorm("both").Forward(graph, edgeWeight), module);
+
+    /// <summary>The relation of a graph that K-step propagation can run on (not a block; sources = destinations).</summary>
+    /// <exception cref="ArgumentException">A block, or a bipartite relation.</exception>
+    public static Structure SquareRelation(Graph graph, string module)
+    {
+        var s = Relation(graph, module);
+        if (graph.IsBlock || s.NumDst != s.NumSrc)
+            throw new ArgumentException($"{module}: propagating K steps needs a graph whose sources and destinations are the same nodes; got {s.NumSrc} sources and {s.NumDst} destinations", nameof(graph));
+        return s;
     }
 
     /// <summary>

@@ -105,9 +105,7 @@ public sealed class GCN2Conv : Module
         ConvSupport.CheckWidth(name, initialFeatures, InFeats, "the initial features");
         if (initialFeatures.Size(0) < s.NumDst)
             throw new TensorShapeException($"GCN2Conv: the initial features have shape {initialFeatures.Shape}; expected at least {s.NumDst} rows (one per destination node)");
-        var w = edgeWeight is null
-            ? ConvSupport.NormalizedEdgeWeights(graph, ConvSupport.Degree.In, -0.5, -0.5, features.DType, name)
-            : ConvSupport.EdgeWeightsInEntryOrder(graph, new EdgeWeightNorm("both").Forward(graph, edgeWeight), name);
+        var w = ConvSupport.SymmetricEdgeWeights(graph, edgeWeight, ConvSupport.Degree.In, features.DType, name);
         var h = ConvSupport.UMulE(graph, features, w, ReduceOp.Sum, name) * (1 - Alpha);
         var h0 = initialFeatures.Slice(0, s.NumDst) * Alpha;
         var sum = h + h0;

@@ -80,13 +80,9 @@ public sealed class SGConv : Module, IGraphModule
         ArgumentNullException.ThrowIfNull(features);
         ConvSupport.CheckZeroInDegree(graph, AllowZeroInDegree, name);
         if (_cachedH is not null) return Fc.Forward(_cachedH);
-        var s = ConvSupport.Relation(graph, name);
-        if (graph.IsBlock || s.NumDst != s.NumSrc)
-            throw new ArgumentException($"SGConv: propagating K steps needs a graph whose sources and destinations are the same nodes; got {s.NumSrc} sources and {s.NumDst} destinations", nameof(graph));
+        var s = ConvSupport.SquareRelation(graph, name);
         ConvSupport.CheckRows(name, features, s.NumDst, "node");
-        var w = edgeWeight is null
-            ? ConvSupport.NormalizedEdgeWeights(graph, ConvSupport.Degree.In, -0.5, -0.5, features.DType, name)
-            : ConvSupport.EdgeWeightsInEntryOrder(graph, new EdgeWeightNorm("both").Forward(graph, edgeWeight), name);
+        var w = ConvSupport.SymmetricEdgeWeights(graph, edgeWeight, ConvSupport.Degree.In, features.DType, name);
         var h = features;
         for (var i = 0; i < K; i++) h = ConvSupport.UMulE(graph, h, w, ReduceOp.Sum, name);
         if (Norm is not null) h = Norm(h);

@@ -76,9 +76,7 @@ public sealed class TAGConv : Module, IGraphModule
             throw new ArgumentException("TAGConv: the graph is not homogeneous; TAGConv needs one node type and one edge type", nameof(graph));
         ConvSupport.CheckRows(name, features, graph.NumNodes(), "node");
         ConvSupport.CheckWidth(name, features, InFeats, "the node features");
-        var w = edgeWeight is null
-            ? ConvSupport.NormalizedEdgeWeights(graph, ConvSupport.Degree.In, -0.5, -0.5, features.DType, name)
-            : ConvSupport.EdgeWeightsInEntryOrder(graph, new EdgeWeightNorm("both").Forward(graph, edgeWeight), name);
+        var w = ConvSupport.SymmetricEdgeWeights(graph, edgeWeight, ConvSupport.Degree.In, features.DType, name);
         var hops = new Tensor[K + 1];
         hops[0] = features;
         for (var i = 1; i <= K; i++) hops[i] = ConvSupport.UMulE(graph, hops[i - 1], w, ReduceOp.Sum, name);
