@@ -13,8 +13,10 @@ namespace Dgl.Bench;
 /// <remarks>
 /// Graphs: a uniform random graph (1,000,000 nodes, 20,000,000 edges, edges in random order) and an R-MAT graph
 /// (2^20 nodes, 20,000,000 edges, a = 0.57, b = c = 0.19, d = 0.05, node ids permuted), both generated from
-/// counter-based random numbers so they do not depend on the thread count. Options: <c>--nodes</c>,
-/// <c>--edges</c>, <c>--scale</c>, <c>--reps</c>, <c>--no-peer</c>.
+/// counter-based random numbers so they do not depend on the thread count; and the uniform graph of the g-SpMM
+/// targets (<c>../shared/perf</c>'s <c>graph_uniform.bin</c>) as edge lists in its file order (grouped by
+/// destination). Options: <c>--nodes</c>, <c>--edges</c>, <c>--scale</c>, <c>--reps</c>, <c>--no-peer</c>,
+/// <c>--no-perf-graph</c>.
 /// </remarks>
 internal sealed class FormatsBench : IBench
 {
@@ -41,6 +43,15 @@ internal sealed class FormatsBench : IBench
         RunGraph(ctx, $"uniform-{tag}", nodes, us, ud, reps, usePeer);
         var (ss, sd) = SortBySource(us, ud, nodes);
         ReportBytes(ctx, $"uniform-sorted-{tag}", nodes, ss, sd);
+
+        // The graph the g-SpMM targets use (../shared/perf's graph_uniform.bin), as (src, dst) lists in the file's
+        // order: grouped by destination, as edge lists exported from a CSC usually are.
+        if (!ctx.Has("--no-perf-graph") && nodes == 1_000_000 && edges == 20_000_000)
+        {
+            SparseBenchSupport.EnsureGraph(ctx, "uniform");
+            var (pn, ps, pd) = PerfGraphCoo("uniform");
+            RunGraph(ctx, "uniform-perf-1M-20M", pn, ps, pd, reps, usePeer);
+        }
 
         var rmatNodes = 1 << scale;
         var (rs, rd) = RMat(scale, edges, 0.57, 0.19, 0.19, seed: 7);
@@ -101,6 +112,16 @@ internal sealed class FormatsBench : IBench
             cpu.Add((proc.TotalProcessorTime - c0).TotalMilliseconds);
         }
         return (Measure.Median(wall), Measure.Median(cpu));
+    }
+
+    /// <summary>A cached perf graph (in-edge CSC) as COO lists in its storage order: src = the row's entries, dst = the row.</summary>
+    private static (int Nodes, int[] Src, int[] Dst) PerfGraphCoo(string name)
+    {
+        var csc = SparseBenchSupport.LoadGraph(name);
+        var dst = new int[csc.NumEntries];
+        for (var r = 0; r < csc.NumRows; r++)
+            for (var k = csc.IndPtr[r]; k < csc.IndPtr[r + 1]; k++) dst[k] = r;
+        return (csc.NumRows, csc.Indices, dst);
     }
 
     /// <summary>Structure bytes per edge of a graph over these lists once COO, CSR and CSC all exist.</summary>
