@@ -119,31 +119,23 @@ public sealed partial class Graph
         var coo = formats.Contains("coo");
         var csr = formats.Contains("csr");
         var csc = formats.Contains("csc");
-        var g = new Graph(
-            [.. _ntypes],
-            (int[])_numSrc.Clone(),
-            IsBlock ? (int[])_numDst.Clone() : null,
-            [.. _relations.Select(r => new Relation(r.Type, r.SrcType, r.DstType, r.Adjacency.Restrict(coo, csr, csc)))],
-            IsBlock,
-            [.. _srcFrames.Select(f => f.Clone())],
-            IsBlock ? [.. _dstFrames.Select(f => f.Clone())] : null,
-            [.. _edgeFrames.Select(f => f.Clone())]);
-        g._batchNumNodes = _batchNumNodes;
-        g._batchNumEdges = _batchNumEdges;
-        return g;
+        return WithRelations([.. _relations.Select(r => new Relation(r.Type, r.SrcType, r.DstType, r.Adjacency.Restrict(coo, csr, csc)))]);
     }
 
     /// <summary>
     /// A graph with the same structure (shared) and new frames over the same feature tensors (DGL's
     /// <c>g.clone()</c>): setting a feature on the copy does not touch this graph. Batch counts are kept.
     /// </summary>
-    public Graph Clone()
+    public Graph Clone() => WithRelations(_relations);
+
+    /// <summary>This graph's node sets, new frames over the same feature tensors and batch counts, over <paramref name="relations"/>.</summary>
+    private Graph WithRelations(Relation[] relations)
     {
         var g = new Graph(
             [.. _ntypes],
             (int[])_numSrc.Clone(),
             IsBlock ? (int[])_numDst.Clone() : null,
-            _relations,
+            relations,
             IsBlock,
             [.. _srcFrames.Select(f => f.Clone())],
             IsBlock ? [.. _dstFrames.Select(f => f.Clone())] : null,
