@@ -79,9 +79,7 @@ internal static partial class SparseBenchSupport
         var col = new int[nnz];
         f.ReadExactly(MemoryMarshal.AsBytes(ptr.AsSpan()));
         f.ReadExactly(MemoryMarshal.AsBytes(col.AsSpan()));
-        var ids = new int[nnz];
-        for (var i = 0; i < nnz; i++) ids[i] = i;
-        return new Csr(n, n, ptr, col, ids);
+        return new Csr(n, n, ptr, col, edgeIds: null);
     }
 
     /// <summary>The C roofline: best avx512r median (any prefetch setting) per <see cref="CKey"/>(graph, F, copysum|weighted), run at ctx.Threads.</summary>

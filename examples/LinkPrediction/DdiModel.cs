@@ -27,26 +27,22 @@ internal sealed class DdiModel : Module
     }
 
     /// <summary>Embeddings of every node from the whole graph.</summary>
-    public Tensor Embed(Graph g)
-    {
-        Tensor h = _emb.Weight;
-        for (var l = 0; l < _convs.Length; l++)
-        {
-            h = _convs[l].Forward(g, h);
-            if (l < _convs.Length - 1) h = _drop.ForwardRelu(h);
-        }
-        return h;
-    }
+    public Tensor Embed(Graph g) => Layers(_emb.Weight, _ => g);
 
     /// <summary>Embeddings of a mini-batch's output nodes from its blocks (one per layer, input layer first).</summary>
     public Tensor Embed(IReadOnlyList<Graph> blocks, Tensor inputNodes)
     {
         if (blocks.Count != _convs.Length)
             throw new ArgumentException($"the batch has {blocks.Count} blocks but the model has {_convs.Length} layers; give one fanout per layer", nameof(blocks));
-        var h = _emb.Weight.IndexSelect(0, inputNodes);
+        return Layers(_emb.Weight.IndexSelect(0, inputNodes), l => blocks[l]);
+    }
+
+    /// <summary>The SAGE layers from input <paramref name="h"/>, layer l on <paramref name="graphOf"/>(l), ReLU and dropout between them.</summary>
+    private Tensor Layers(Tensor h, Func<int, Graph> graphOf)
+    {
         for (var l = 0; l < _convs.Length; l++)
         {
-            h = _convs[l].Forward(blocks[l], h);
+            h = _convs[l].Forward(graphOf(l), h);
             if (l < _convs.Length - 1) h = _drop.ForwardRelu(h);
         }
         return h;
