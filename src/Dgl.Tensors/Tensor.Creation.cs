@@ -9,21 +9,7 @@ public partial class Tensor
     public static Tensor Zeros(params int[] shape) => Zeros(new Shape(shape));
 
     /// <summary>A tensor of zeros.</summary>
-    public static Tensor Zeros(Shape shape, DType dtype = DType.Float32)
-    {
-        var n = shape.NumElements;
-        TensorMemory.OnAllocate((long)n * dtype.ElementSize());
-        Array data = dtype switch
-        {
-            DType.Float32 => new float[n],
-            DType.Float64 => new double[n],
-            DType.Int32 => new int[n],
-            DType.Int64 => new long[n],
-            DType.Bool => new bool[n],
-            _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
-        };
-        return new Tensor(data, 0, shape, dtype);
-    }
+    public static Tensor Zeros(Shape shape, DType dtype = DType.Float32) => Allocate(shape, dtype, zeroed: true);
 
     /// <summary>A float32 tensor of ones.</summary>
     public static Tensor Ones(params int[] shape) => Full(new Shape(shape), 1);
@@ -249,7 +235,7 @@ public partial class Tensor
     public Tensor Clone()
     {
         var t = EmptyLike();
-        Array.Copy(Data, Offset, t.Data, 0, NumElements);
+        Array.Copy(Data, Offset, t.Data, t.Offset, NumElements);
         if (GradMode.IsEnabled && RequiresGrad) t.WithGradFn(new IdentityBackward(this));
         return t;
     }

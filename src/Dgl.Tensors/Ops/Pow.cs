@@ -18,7 +18,7 @@ public partial class Tensor
         switch (exponent)
         {
             case 0: y.FillRaw(1); break;
-            case 1: Array.Copy(Data, Offset, y.Data, 0, NumElements); break;
+            case 1: Array.Copy(Data, Offset, y.Data, y.Offset, NumElements); break;
             case 2: Pointwise.Map(new SquareFn(), this, y); break;
             case 3: Pointwise.Map(new CubeFn(), this, y); break;
             case 0.5: Pointwise.Map(new SqrtFn(), this, y); break;

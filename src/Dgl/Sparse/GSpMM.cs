@@ -195,7 +195,7 @@ public static partial class SparseOps
                     x is null ? [] : (T[])x.Data, x?.Offset ?? 0,
                     y is null ? [] : (T[])y.Data, y?.Offset ?? 0,
                     (T[])grad.Data, grad.Offset, arg,
-                    dxFull is null ? [] : (T[])dxFull.Data, dyFull is null ? [] : (T[])dyFull.Data);
+                    dxFull is null ? [] : (T[])dxFull.Data, dxFull?.Offset ?? 0, dyFull is null ? [] : (T[])dyFull.Data, dyFull?.Offset ?? 0);
             }
         }
     }

@@ -20,7 +20,7 @@ internal static class SpmmArgBackwardKernel
     /// grad and arg are [g.NumRows, OutLen].
     /// </summary>
     public static void Run<T>(SparseRows g, FeatureBroadcast shape, BinaryOp op, T[] lhs, int lhsOffset, T[] rhs, int rhsOffset,
-        T[] grad, int gradOffset, int[] arg, T[] dLhs, T[] dRhs)
+        T[] grad, int gradOffset, int[] arg, T[] dLhs, int dLhsOffset, T[] dRhs, int dRhsOffset)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var len = shape.OutLength;
@@ -57,11 +57,11 @@ internal static class SpmmArgBackwardKernel
                             BinaryOp.Div => gv / y,
                             _ => gv,
                         };
-                        dLhs[(long)u * len + j] += d;
+                        dLhs[dLhsOffset + (long)u * len + j] += d;
                     }
                     if (wantR)
                     {
-                        dRhs[(long)e * len + j] = op switch
+                        dRhs[dRhsOffset + (long)e * len + j] = op switch
                         {
                             BinaryOp.Sub => -gv,
                             BinaryOp.Mul => gv * x,
