@@ -131,9 +131,10 @@ internal sealed class SpmmBench : IBench
     {
         var rows = Sparse.Kernels.SparseRows.Of(g);
         var shape = Sparse.Kernels.FeatureBroadcast.Create("spmm", op, x.Shape.ToArray()[1..], w?.Shape.ToArray()[1..]);
-        var output = new float[g.NumRows * shape.OutLength];
+        // A tensor, not a bare array: its rows start on cache lines as the op's own outputs do (and as the C program's).
+        var output = Tensor.Zeros(g.NumRows, shape.OutLength);
         return Measure.MedianMs(() => Sparse.Kernels.SpmmKernel.Run<float>(rows, shape, op, ReduceOp.Sum, x.AsSpan<float>(),
-            w is null ? default : w.AsSpan<float>(), output, default));
+            w is null ? default : w.AsSpan<float>(), output.AsSpan<float>(), default));
     }
 
     /// <summary>Median time of the op's backward alone (its recorded node, run repeatedly on a fixed output gradient).</summary>

@@ -22,9 +22,12 @@ public class GSpMMTests
         ([40, 2], [40, 1]),    // operand row longer than a vector read out of order: scalar loop
         ([130], [130]),        // several register blocks
         ([4, 32], [4, 1]),     // the benchmark's u_mul_e shape
+        ([16], [1]),           // one whole float32 vector times an edge scalar: the one-slot sum loop
+        ([16], []),            // the same with the weight given as [E]
+        ([8], [1]),            // one whole float64 vector times an edge scalar
     ];
 
-    private static readonly int[][] s_copyShapes = [[1], [7], [2, 3], [16], [130], []];
+    private static readonly int[][] s_copyShapes = [[1], [7], [2, 3], [8], [16], [130], []];
 
     public static TheoryData<BinaryOp, ReduceOp, DType> Cases()
     {

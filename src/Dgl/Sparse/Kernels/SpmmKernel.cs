@@ -187,6 +187,11 @@ internal static unsafe class SpmmKernel
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TRed : struct, IReducer
         where TL : struct, ILoader where TR : struct, ILoader where TE : struct, IEdgeMap
     {
+        if (OneSlotSumApplies<T, TRed, TL, TR>(a))
+        {
+            OneSlotSum<T, TOp, TR, TE>(a, r0, r1);
+            return;
+        }
         var safeEnd = r0;
         if (a.PrefetchL || a.PrefetchR)
         {
@@ -217,6 +222,59 @@ internal static unsafe class SpmmKernel
                 if (r < safeEnd) Block<T, TOp, TRed, TL, TR, TE, Flag.Yes>(a, r, r + 1, s0, width, tail);
                 else Block<T, TOp, TRed, TL, TR, TE, Flag.No>(a, r, r + 1, s0, width, tail);
             }
+        }
+    }
+
+    /// <summary>Whether <see cref="OneSlotSum"/> computes this call: a sum of whole one-vector lhs rows (F = 16 in
+    /// float32), each taken as it is or times a per-edge scalar, with nothing prefetched.</summary>
+    private static bool OneSlotSumApplies<T, TRed, TL, TR>(in Args<T> a)
+        where T : unmanaged where TRed : struct, IReducer where TL : struct, ILoader where TR : struct, ILoader =>
+        typeof(TRed) == typeof(Reducer.Sum) && typeof(TL) == typeof(Loader.Contiguous)
+        && (typeof(TR) == typeof(Loader.None) || typeof(TR) == typeof(Loader.Broadcast))
+        && a.Slots == 1 && !a.HasTail && !a.PrefetchL && !a.PrefetchR;
+
+    /// <summary>
+    /// Rows [r0, r1) of the commonest narrow case (copy_u or a weighted sum into 16 floats) as one plain loop. The
+    /// general block computes the same with one more instruction per entry (its row pointer is formed by an lea of its
+    /// own instead of inside the add's address), and with 64-byte rows the entry loop is that short: this loop ran
+    /// 15–25% faster on the 20M-edge uniform graph, level with the C roofline's.
+    /// </summary>
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OneSlotSum<T, TOp, TR, TE>(in Args<T> a, int r0, int r1)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader where TE : struct, IEdgeMap
+    {
+        var indPtr = a.IndPtr;
+        var idx = a.Indices;
+        var eids = a.EdgeIds;
+        var lhs = a.Lhs + a.LOff[0];
+        var rhs = a.Rhs + (typeof(TR) == typeof(Loader.None) ? 0 : a.ROff[0]);
+        long lLen = a.LhsLen;
+        long rLen = a.RhsLen;
+        long outLen = a.OutLen;
+        var output = a.Out;
+        var mean = a.Mean;
+        var k1 = indPtr[r0];
+        for (var r = r0; r < r1; r++)
+        {
+            var k0 = k1;
+            k1 = indPtr[r + 1];
+            var c = Vector512<T>.Zero;
+            if (typeof(TR) == typeof(Loader.None))
+            {
+                for (var k = k0; k < k1; k++) c += Vector512.Load(lhs + idx[k] * lLen);
+            }
+            else if (typeof(TE) == typeof(EdgeMap.Identity) && rLen == 1)
+            {
+                // One weight per edge, in entry order: read it by the entry index itself (no multiply per entry).
+                for (var k = k0; k < k1; k++) c = TOp.AddTo(c, Vector512.Load(lhs + idx[k] * lLen), Vector512.Create(rhs[k]));
+            }
+            else
+            {
+                for (var k = k0; k < k1; k++) c = TOp.AddTo(c, Vector512.Load(lhs + idx[k] * lLen), Vector512.Create(rhs[TE.Edge(k, eids) * rLen]));
+            }
+            if (mean && k1 > k0) c /= Vector512.Create(T.CreateTruncating(k1 - k0));
+            Vector512.Store(c, output + r * outLen);
         }
     }
 
