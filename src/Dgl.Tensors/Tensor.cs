@@ -12,7 +12,9 @@ namespace Dgl.Tensors;
 /// the row indexer, <see cref="Squeeze(int)"/>, <see cref="Detach"/>) shares its parent's array at an offset;
 /// everything else allocates. Keeping every tensor contiguous lets every kernel take a plain span; ops that would
 /// be strided views in PyTorch (transpose, permute, expand) copy, and <see cref="MatMul(Tensor, bool, bool)"/>
-/// folds transposes into the GEMM instead.</para>
+/// folds transposes into the GEMM instead. A large new tensor (from the GC's large-object threshold up) starts at
+/// the first cache-line boundary of an array one line longer than it needs, so internal code reads storage through
+/// <c>Offset</c> always, never from element 0.</para>
 /// <para>Autograd: set <see cref="RequiresGrad"/> on a leaf, compute, call <see cref="Backward(Tensor?, bool)"/>
 /// on a scalar, read <see cref="Grad"/>. Ops record a <see cref="GradNode"/> only while
 /// <see cref="GradMode.IsEnabled"/> and some input requires a gradient.</para>
