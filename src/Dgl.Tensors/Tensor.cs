@@ -83,7 +83,7 @@ public partial class Tensor
         {
             // A padded storage (see Allocate) holds its tensor at the recorded start, one cache line short of its length.
             if (!s_storageStart.TryGetValue(Data, out var start)) return Offset != 0 || NumElements != Data.Length;
-            return Offset != start.Value || NumElements != Data.Length - (Alignment / DType.ElementSize() - 1);
+            return Offset != start.Value || NumElements != Data.Length - Padding(DType.ElementSize());
         }
     }
 
@@ -286,7 +286,7 @@ public partial class Tensor
 
     /// <summary>
     /// A new tensor's storage. From <see cref="AlignFromBytes"/> up the array is a cache line longer than needed and
-    /// the tensor starts at its first 64-byte boundary: the runtime places large arrays 8 or 16 bytes past a line,
+    /// the tensor starts at its first 64-byte boundary: the runtime places large arrays 8 to 56 bytes past a line,
     /// so without this a gathered 64-byte feature row spans two lines (measured: a g-SpMM with F = 16 over 20M edges
     /// ran 13% slower on a misaligned feature array, in C and in C# alike) and every vector store splits.
     /// </summary>
@@ -295,7 +295,7 @@ public partial class Tensor
         var n = shape.NumElements;
         var size = dtype.ElementSize();
         TensorMemory.OnAllocate((long)n * size);
-        var pad = (long)n * size >= AlignFromBytes ? Alignment / size - 1 : 0;
+        var pad = (long)n * size >= AlignFromBytes ? Padding(size) : 0;
         var length = checked(n + pad);
         Array data = (dtype, zeroed) switch
         {
@@ -316,6 +316,9 @@ public partial class Tensor
         s_storageStart.Add(data, new StrongBox<int>(start));
         return new Tensor(data, start, shape, dtype);
     }
+
+    /// <summary>Elements a padded storage holds beyond its tensor's (one cache line's worth, less one element).</summary>
+    private static int Padding(int elementSize) => Alignment / elementSize - 1;
 
     private static long LargeObjectThreshold() =>
         GC.GetConfigurationVariables().TryGetValue("LOHThreshold", out var v) && v is long bytes && bytes > 85_000 ? bytes : 85_000;
