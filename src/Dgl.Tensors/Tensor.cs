@@ -297,18 +297,13 @@ public partial class Tensor
         TensorMemory.OnAllocate((long)n * size);
         var pad = (long)n * size >= AlignFromBytes ? Padding(size) : 0;
         var length = checked(n + pad);
-        Array data = (dtype, zeroed) switch
+        Array data = dtype switch
         {
-            (DType.Float32, false) => GC.AllocateUninitializedArray<float>(length),
-            (DType.Float64, false) => GC.AllocateUninitializedArray<double>(length),
-            (DType.Int32, false) => GC.AllocateUninitializedArray<int>(length),
-            (DType.Int64, false) => GC.AllocateUninitializedArray<long>(length),
-            (DType.Bool, false) => GC.AllocateUninitializedArray<bool>(length),
-            (DType.Float32, true) => new float[length],
-            (DType.Float64, true) => new double[length],
-            (DType.Int32, true) => new int[length],
-            (DType.Int64, true) => new long[length],
-            (DType.Bool, true) => new bool[length],
+            DType.Float32 => NewArray<float>(length, zeroed),
+            DType.Float64 => NewArray<double>(length, zeroed),
+            DType.Int32 => NewArray<int>(length, zeroed),
+            DType.Int64 => NewArray<long>(length, zeroed),
+            DType.Bool => NewArray<bool>(length, zeroed),
             _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
         };
         if (pad == 0) return new Tensor(data, 0, shape, dtype);
@@ -316,6 +311,8 @@ public partial class Tensor
         s_storageStart.Add(data, new StrongBox<int>(start));
         return new Tensor(data, start, shape, dtype);
     }
+
+    private static T[] NewArray<T>(int length, bool zeroed) => zeroed ? new T[length] : GC.AllocateUninitializedArray<T>(length);
 
     /// <summary>Elements a padded storage holds beyond its tensor's (one cache line's worth, less one element).</summary>
     private static int Padding(int elementSize) => Alignment / elementSize - 1;
