@@ -295,17 +295,26 @@ public partial class Tensor
         var n = shape.NumElements;
         var size = dtype.ElementSize();
         TensorMemory.OnAllocate((long)n * size);
-        var pad = (long)n * size >= AlignFromBytes ? Padding(size) : 0;
+        var bytes = (long)n * size;
+        var pad = bytes >= AlignFromBytes ? Padding(size) : 0;
         var length = checked(n + pad);
+        // Huge-page advice must come before the first write, so such storage is taken uninitialised and cleared after.
+        var advise = bytes >= HugePages.MinBytes && HugePages.Enabled;
+        var clear = zeroed && !advise;
         Array data = dtype switch
         {
-            DType.Float32 => NewArray<float>(length, zeroed),
-            DType.Float64 => NewArray<double>(length, zeroed),
-            DType.Int32 => NewArray<int>(length, zeroed),
-            DType.Int64 => NewArray<long>(length, zeroed),
-            DType.Bool => NewArray<bool>(length, zeroed),
+            DType.Float32 => NewArray<float>(length, clear),
+            DType.Float64 => NewArray<double>(length, clear),
+            DType.Int32 => NewArray<int>(length, clear),
+            DType.Int64 => NewArray<long>(length, clear),
+            DType.Bool => NewArray<bool>(length, clear),
             _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
         };
+        if (advise)
+        {
+            HugePages.Advise(AddressOf(data), (long)length * size);
+            if (zeroed) Array.Clear(data);
+        }
         if (pad == 0) return new Tensor(data, 0, shape, dtype);
         var start = (int)(-AddressOf(data) & (Alignment - 1)) / size;
         s_storageStart.Add(data, new StrongBox<int>(start));
