@@ -25,7 +25,7 @@ internal sealed class EdgeSoftmaxBench : IBench
                 var g = SparseBenchSupport.LoadGraph(name);
                 Console.Error.WriteLine($"  measuring ours on {name} …");
                 var logits = SparseBenchSupport.Features([g.NumEntries, 8], 1).RequireGrad();
-                fwd = Measure.MedianMs(() => SparseOps.EdgeSoftmax(g, logits));
+                fwd = Measure.SteadyMedianMs(() => SparseOps.EdgeSoftmax(g, logits));
                 bwd = SpmmBench.Backward(SparseOps.EdgeSoftmax(g, logits));
             }
             var torch = SparseBenchSupport.RunTorch(ctx, $$"""

@@ -25,7 +25,7 @@ internal sealed class SddmmBench : IBench
                 Console.Error.WriteLine($"  measuring ours on {name} …");
                 var k = SparseBenchSupport.Features([g.NumCols, 4, 32], 1).RequireGrad();
                 var q = SparseBenchSupport.Features([g.NumRows, 4, 32], 2).RequireGrad();
-                fwd = Measure.MedianMs(() => SparseOps.GSDDMM(g, CsrRows.Dst, BinaryOp.Dot, k, q, Target.Src, Target.Dst));
+                fwd = Measure.SteadyMedianMs(() => SparseOps.GSDDMM(g, CsrRows.Dst, BinaryOp.Dot, k, q, Target.Src, Target.Dst));
                 bwd = SpmmBench.Backward(SparseOps.GSDDMM(g, CsrRows.Dst, BinaryOp.Dot, k, q, Target.Src, Target.Dst));
             }
             var torch = SparseBenchSupport.RunTorch(ctx, $$"""

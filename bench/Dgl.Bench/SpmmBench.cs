@@ -88,14 +88,14 @@ internal sealed class SpmmBench : IBench
             if (cases.Contains("copy_u"))
             {
                 var key = $"copy_u-sum-{name}-F{f}";
-                res[key] = Measure.MedianMs(() => SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
+                res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
                 res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
                 kernelOnly[key + "-backward"] = KernelOnly(Sparse.Kernels.CsrInfo.Transpose(g), BinaryOp.CopyLhs, x, null);
             }
             if (cases.Contains("weighted"))
             {
                 var key = $"weighted-sum-{name}-F{f}";
-                res[key] = Measure.MedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
+                res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
                 res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
             }
             for (var r = 0; r < rounds; r++)
@@ -120,7 +120,7 @@ internal sealed class SpmmBench : IBench
             var x = SparseBenchSupport.Features([n, 4, 32], 2).RequireGrad();
             var w = SparseBenchSupport.Features([e, 4, 1], 3).RequireGrad();
             var key = $"u_mul_e-sum-{name}-H4D32";
-            res[key] = Measure.MedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
+            res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
             res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
         }
         return res;
@@ -142,7 +142,7 @@ internal sealed class SpmmBench : IBench
     {
         var node = y.GradFn ?? throw new InvalidOperationException("the output has no backward node");
         var grad = SparseBenchSupport.Features(y.Shape.ToArray(), 99);
-        return Measure.MedianMs(() => node.Backward(grad));
+        return Measure.SteadyMedianMs(() => node.Backward(grad));
     }
 
     private static string TorchScript(string name, int[] widths, string[] cases) => $$"""
