@@ -7,7 +7,10 @@ internal static class Measure
 {
     /// <summary>Median milliseconds of <paramref name="body"/> over <paramref name="reps"/> runs after
     /// <paramref name="warmup"/> untimed ones; stops early once <paramref name="budgetSeconds"/> is spent (at least 3 runs).</summary>
-    public static double MedianMs(Action body, int warmup = 2, int reps = 10, double budgetSeconds = 20)
+    public static double MedianMs(Action body, int warmup = 2, int reps = 10, double budgetSeconds = 20) =>
+        MedianMs(body, warmup, reps, budgetSeconds, collectFirst: false);
+
+    private static double MedianMs(Action body, int warmup, int reps, double budgetSeconds, bool collectFirst)
     {
         ArgumentNullException.ThrowIfNull(body);
         for (var i = 0; i < warmup; i++) body();
@@ -15,6 +18,7 @@ internal static class Measure
         var total = Stopwatch.StartNew();
         for (var i = 0; i < reps; i++)
         {
+            if (collectFirst) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
             var sw = Stopwatch.StartNew();
             body();
             times.Add(sw.Elapsed.TotalMilliseconds);
@@ -32,22 +36,8 @@ internal static class Measure
     /// never touched, and on this VM the first write of such memory costs up to ~2 ms per MB (guest and host page
     /// faults), more than the kernel: a g-SpMM backward on 20M edges, F = 128, took 0.9-1.5 s in that phase and
     /// 0.22-0.33 s once the heap cycled in memory it held (measured with /proc/self/stat fault counts).</remarks>
-    public static double SteadyMedianMs(Action body, int warmup = 2, int reps = 10, double budgetSeconds = 20)
-    {
-        ArgumentNullException.ThrowIfNull(body);
-        for (var i = 0; i < warmup; i++) body();
-        var times = new List<double>(reps);
-        var total = Stopwatch.StartNew();
-        for (var i = 0; i < reps; i++)
-        {
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
-            var sw = Stopwatch.StartNew();
-            body();
-            times.Add(sw.Elapsed.TotalMilliseconds);
-            if (i >= 2 && total.Elapsed.TotalSeconds > budgetSeconds) break;
-        }
-        return Median(times);
-    }
+    public static double SteadyMedianMs(Action body, int warmup = 2, int reps = 10, double budgetSeconds = 20) =>
+        MedianMs(body, warmup, reps, budgetSeconds, collectFirst: true);
 
     public static double Median(IReadOnlyList<double> values)
     {
