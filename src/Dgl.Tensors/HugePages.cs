@@ -17,7 +17,7 @@ namespace Dgl.Tensors;
 /// </remarks>
 internal static partial class HugePages
 {
-    /// <summary>Storage from this many bytes up is advised (it then holds at least one whole aligned huge page).</summary>
+    /// <summary>The size from which callers advise storage (it then holds at least one whole aligned huge page).</summary>
     public const long MinBytes = 4L << 20;
 
     private const int MadvHugePage = 14;
@@ -33,7 +33,7 @@ internal static partial class HugePages
     /// Call it before the memory is first written: pages already present stay as they are.</summary>
     public static void Advise(nint address, long bytes)
     {
-        if (!s_enabled || bytes < MinBytes) return;
+        if (!s_enabled) return;
         var start = (address + (nint)(HugePageBytes - 1)) & ~(nint)(HugePageBytes - 1);
         var end = (address + (nint)bytes) & ~(nint)(HugePageBytes - 1);
         if (end <= start) return;

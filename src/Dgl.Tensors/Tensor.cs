@@ -294,20 +294,20 @@ public partial class Tensor
     {
         var n = shape.NumElements;
         var size = dtype.ElementSize();
-        TensorMemory.OnAllocate((long)n * size);
         var bytes = (long)n * size;
+        TensorMemory.OnAllocate(bytes);
         var pad = bytes >= AlignFromBytes ? Padding(size) : 0;
         var length = checked(n + pad);
         // Huge-page advice must come before the first write, so such storage is taken uninitialised and cleared after.
         var advise = bytes >= HugePages.MinBytes && HugePages.Enabled;
-        var clear = zeroed && !advise;
+        var runtimeZeroes = zeroed && !advise;
         Array data = dtype switch
         {
-            DType.Float32 => NewArray<float>(length, clear),
-            DType.Float64 => NewArray<double>(length, clear),
-            DType.Int32 => NewArray<int>(length, clear),
-            DType.Int64 => NewArray<long>(length, clear),
-            DType.Bool => NewArray<bool>(length, clear),
+            DType.Float32 => NewArray<float>(length, runtimeZeroes),
+            DType.Float64 => NewArray<double>(length, runtimeZeroes),
+            DType.Int32 => NewArray<int>(length, runtimeZeroes),
+            DType.Int64 => NewArray<long>(length, runtimeZeroes),
+            DType.Bool => NewArray<bool>(length, runtimeZeroes),
             _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown dtype"),
         };
         if (advise)
