@@ -15,6 +15,9 @@ public class GSDDMMTests
     private static readonly (int[] L, int[] R)[] s_dotShapes =
     [
         ([5], [5]), ([3, 4], [3, 4]), ([1, 10, 8], [5, 1, 8]), ([4, 32], [4, 32]), ([20], [20]), ([2, 17], [1, 17]), ([1], [1]),
+        // Unbroadcast [H, D] with D a multiple of the vector width take the unrolled row kernel (SddmmDotKernel) for
+        // 1, 2, 4 or 8 heads of up to eight vectors per row, in float32 and float64; 3 heads and 16 vectors do not.
+        ([16], [16]), ([128], [128]), ([2, 64], [2, 64]), ([8, 16], [8, 16]), ([8, 8], [8, 8]), ([3, 16], [3, 16]), ([2, 128], [2, 128]),
     ];
 
     private static readonly int[][] s_copyShapes = [[1], [7], [2, 3], [130], []];

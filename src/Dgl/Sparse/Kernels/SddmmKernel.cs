@@ -76,6 +76,7 @@ internal static unsafe class SddmmKernel
         var coo = cooSrc.Length > 0;
         var numEdges = coo ? cooSrc.Length : g.NumEntries;
         if (numEdges == 0) return;
+        if (op == BinaryOp.Dot && !coo && SddmmDotKernel.TryRun(g, rowsAreDst, shape, lhsTarget, rhsTarget, lhs, rhs, output)) return;
         var plan = VectorPlan<T>.Create(op == BinaryOp.Dot ? DotAsCopy(shape) : shape);
         fixed (long* pPtr = g.IndPtr)
         fixed (int* pIdx = g.Indices, pEid = g.EdgeIds, pS = cooSrc, pD = cooDst, pLo = plan.Lhs.SlotOffset, pRo = plan.Rhs.SlotOffset)

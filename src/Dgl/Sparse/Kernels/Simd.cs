@@ -151,6 +151,16 @@ internal static unsafe class Simd
         return Vector512.Exp(v.AsDouble()).As<double, T>();
     }
 
+    /// <summary>The lane sums of four vectors, as one vector [Σa, Σb, Σc, Σd] (halves added, then pairwise adds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        var ab = Avx.HorizontalAdd(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper());
+        var cd = Avx.HorizontalAdd(c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
+        var all = Avx.HorizontalAdd(ab, cd);
+        return all.GetLower() + all.GetUpper();
+    }
+
     /// <summary>Brings the cache line holding <paramref name="p"/> towards L1 (a hint; never faults).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prefetch(void* p)

@@ -530,8 +530,8 @@ internal static unsafe class SpmmBackwardKernel
                     {
                         // Four heads' lane sums at once (18 instructions instead of 4 separate reductions of ~10 each:
                         // these reductions were a sixth of the backward on the 20M-edge uniform graph, H = 4, D = 32).
-                        Vector128.Store(Sum4(e0.AsSingle(), e1.AsSingle(), e2.AsSingle(), e3.AsSingle()), (float*)dyr);
-                        if (heads == 8) Vector128.Store(Sum4(e4.AsSingle(), e5.AsSingle(), e6.AsSingle(), e7.AsSingle()), (float*)dyr + 4);
+                        Vector128.Store(Simd.Sum4(e0.AsSingle(), e1.AsSingle(), e2.AsSingle(), e3.AsSingle()), (float*)dyr);
+                        if (heads == 8) Vector128.Store(Simd.Sum4(e4.AsSingle(), e5.AsSingle(), e6.AsSingle(), e7.AsSingle()), (float*)dyr + 4);
                     }
                     else if (!contiguousR)
                     {
@@ -558,16 +558,6 @@ internal static unsafe class SpmmBackwardKernel
         }
     }
 
-
-    /// <summary>The lane sums of four vectors, as one vector [Σa, Σb, Σc, Σd] (halves added, then pairwise adds).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
-    {
-        var ab = Avx.HorizontalAdd(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper());
-        var cd = Avx.HorizontalAdd(c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
-        var all = Avx.HorizontalAdd(ab, cd);
-        return all.GetLower() + all.GetUpper();
-    }
 
     /// <summary>dlhs accumulation: ∂(a op b)/∂a · g.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
