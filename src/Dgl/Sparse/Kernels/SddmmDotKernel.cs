@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using Dgl.Ops;
 using Dgl.Tensors.Kernels;
 
@@ -122,7 +121,6 @@ internal static unsafe class SddmmDotKernel
         var v = Vector512<T>.Count;
         var len = a.Len;
         var zero = Vector512<T>.Zero;
-        var sum4 = typeof(T) == typeof(float) && heads >= 4 && Avx.IsSupported;
         for (var r = r0; r < r1; r++)
         {
             var k0 = a.IndPtr[r];
@@ -166,22 +164,7 @@ internal static unsafe class SddmmDotKernel
                     h0 = p0 + p1 + p2 + p3 + p4 + p5 + p6 + p7;
                 }
                 var o = a.Out + TE.Edge(k, a.EdgeIds) * a.Heads;
-                if (sum4)
-                {
-                    Vector128.Store(Simd.Sum4(h0.AsSingle(), h1.AsSingle(), h2.AsSingle(), h3.AsSingle()), (float*)o);
-                    if (heads == 8) Vector128.Store(Simd.Sum4(h4.AsSingle(), h5.AsSingle(), h6.AsSingle(), h7.AsSingle()), (float*)o + 4);
-                }
-                else
-                {
-                    o[0] = Vector512.Sum(h0);
-                    if (heads > 1) o[1] = Vector512.Sum(h1);
-                    if (heads > 2) o[2] = Vector512.Sum(h2);
-                    if (heads > 3) o[3] = Vector512.Sum(h3);
-                    if (heads > 4) o[4] = Vector512.Sum(h4);
-                    if (heads > 5) o[5] = Vector512.Sum(h5);
-                    if (heads > 6) o[6] = Vector512.Sum(h6);
-                    if (heads > 7) o[7] = Vector512.Sum(h7);
-                }
+                Simd.StoreLaneSums(o, heads, h0, h1, h2, h3, h4, h5, h6, h7);
             }
         }
     }

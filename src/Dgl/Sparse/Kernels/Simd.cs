@@ -151,9 +151,33 @@ internal static unsafe class Simd
         return Vector512.Exp(v.AsDouble()).As<double, T>();
     }
 
+    /// <summary>
+    /// Writes the lane sums of the first <paramref name="count"/> (1–8) vectors to o[0..count): for float32 and 4 or
+    /// 8 vectors four sums at a time (18 instructions instead of 4 separate reductions of ~10 each), else one by one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLaneSums<T>(T* o, int count, Vector512<T> h0, Vector512<T> h1, Vector512<T> h2, Vector512<T> h3,
+        Vector512<T> h4, Vector512<T> h5, Vector512<T> h6, Vector512<T> h7) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float) && (count == 4 || count == 8) && Avx.IsSupported)
+        {
+            Vector128.Store(Sum4(h0.AsSingle(), h1.AsSingle(), h2.AsSingle(), h3.AsSingle()), (float*)o);
+            if (count == 8) Vector128.Store(Sum4(h4.AsSingle(), h5.AsSingle(), h6.AsSingle(), h7.AsSingle()), (float*)o + 4);
+            return;
+        }
+        o[0] = Vector512.Sum(h0);
+        if (count > 1) o[1] = Vector512.Sum(h1);
+        if (count > 2) o[2] = Vector512.Sum(h2);
+        if (count > 3) o[3] = Vector512.Sum(h3);
+        if (count > 4) o[4] = Vector512.Sum(h4);
+        if (count > 5) o[5] = Vector512.Sum(h5);
+        if (count > 6) o[6] = Vector512.Sum(h6);
+        if (count > 7) o[7] = Vector512.Sum(h7);
+    }
+
     /// <summary>The lane sums of four vectors, as one vector [Σa, Σb, Σc, Σd] (halves added, then pairwise adds).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    private static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
     {
         var ab = Avx.HorizontalAdd(a.GetLower() + a.GetUpper(), b.GetLower() + b.GetUpper());
         var cd = Avx.HorizontalAdd(c.GetLower() + c.GetUpper(), d.GetLower() + d.GetUpper());
