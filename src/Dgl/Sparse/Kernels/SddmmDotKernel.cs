@@ -52,7 +52,7 @@ internal static unsafe class SddmmDotKernel
 
         var slots = heads * perHead;
         var bounds = RowPartition.ForKernel(g.IndPtr, g.NumRows, slots);
-        var prefetch = SpmmKernel.WorthPrefetching(heads * d * sizeof(T), g.SkewedColumns);
+        var prefetch = SpmmKernel.WorthPrefetching(heads * d * sizeof(T));
         fixed (long* pPtr = g.IndPtr)
         fixed (int* pIdx = g.Indices, pEid = g.EdgeIds)
         fixed (T* pRow = rowOperand, pCol = colOperand, pOut = output)

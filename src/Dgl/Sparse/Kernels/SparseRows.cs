@@ -9,9 +9,8 @@ namespace Dgl.Sparse.Kernels;
 /// </summary>
 internal readonly struct SparseRows
 {
-    public SparseRows(int numRows, int numCols, long[] indPtr, int[]? indices, int[]? edgeIds, bool skewedColumns = false)
+    public SparseRows(int numRows, int numCols, long[] indPtr, int[]? indices, int[]? edgeIds)
     {
-        SkewedColumns = skewedColumns;
         NumRows = numRows;
         NumCols = numCols;
         IndPtr = indPtr;
@@ -32,16 +31,11 @@ internal readonly struct SparseRows
 
     public long NumEntries => IndPtr[NumRows];
 
-    /// <summary>Most entries point at a few hub columns (power-law graphs): their rows stay cached, so software
-    /// prefetching them is wasted work except for wide rows.</summary>
-    public bool SkewedColumns { get; }
-
     /// <summary>The kernel view of a validated <see cref="Csr"/>.</summary>
     public static SparseRows Of(Csr csr)
     {
         var info = CsrInfo.Get(csr);
-        return new SparseRows(csr.NumRows, csr.NumCols, csr.IndPtr, csr.Indices, info.IdentityEdgeIds ? null : csr.PermutedEdgeIds,
-            info.HotColumnFraction >= 0.5);
+        return new SparseRows(csr.NumRows, csr.NumCols, csr.IndPtr, csr.Indices, info.IdentityEdgeIds ? null : csr.PermutedEdgeIds);
     }
 
     /// <summary>Segments [offsets[i], offsets[i+1]) of a row-major array: rows without column ids, entry k = element k.</summary>
@@ -58,17 +52,10 @@ internal sealed class CsrInfo
     private static readonly ConditionalWeakTable<Csr, CsrInfo> s_table = new();
     private Csr? _transpose;
 
-    private CsrInfo(bool identity, double hot)
-    {
-        IdentityEdgeIds = identity;
-        HotColumnFraction = hot;
-    }
+    private CsrInfo(bool identity) => IdentityEdgeIds = identity;
 
     /// <summary>Entry k is edge k for every k.</summary>
     public bool IdentityEdgeIds { get; }
-
-    /// <summary>Fraction of entries whose column appears at least 4× as often as the average column.</summary>
-    public double HotColumnFraction { get; }
 
     /// <summary>The validated facts for <paramref name="csr"/>.</summary>
     /// <exception cref="ArgumentException">An offset, column id or edge id is out of range, or edge ids repeat.</exception>
@@ -88,10 +75,7 @@ internal sealed class CsrInfo
         if (t is not null) return t;
         t = Transposed(csr);
         info._transpose = t;
-        // The transpose's column counts are the original row lengths.
-        var counts = new int[csr.NumRows];
-        for (var r = 0; r < counts.Length; r++) counts[r] = (int)(csr.IndPtr[r + 1] - csr.IndPtr[r]);
-        var tInfo = new CsrInfo(info.IdentityEdgeIds && t.EdgeIdsAreIdentity, HotFraction(counts, csr.NumEntries)) { _transpose = csr };
+        var tInfo = new CsrInfo(info.IdentityEdgeIds && t.EdgeIdsAreIdentity) { _transpose = csr };
         s_table.AddOrUpdate(t, tInfo);
         return t;
     }
@@ -120,15 +104,13 @@ internal sealed class CsrInfo
         }
         var cols = csr.Indices;
         var numCols = (uint)csr.NumCols;
-        var counts = new int[csr.NumCols];
         for (var k = 0; k < cols.Length; k++)
         {
             if ((uint)cols[k] >= numCols)
                 throw new ArgumentException($"Csr: entry {k} has column id {cols[k]}; expected 0..{csr.NumCols - 1}", nameof(csr));
-            counts[cols[k]]++;
         }
         // Identity edge ids (entry k is edge k) need no check, and are not made.
-        if (csr.PermutedEdgeIds is not { } ids) return new CsrInfo(true, HotFraction(counts, cols.Length));
+        if (csr.PermutedEdgeIds is not { } ids) return new CsrInfo(true);
         var identity = true;
         var seen = new bool[ids.Length];
         for (var k = 0; k < ids.Length; k++)
@@ -141,16 +123,7 @@ internal sealed class CsrInfo
             seen[e] = true;
             identity &= e == k;
         }
-        return new CsrInfo(identity, HotFraction(counts, cols.Length));
-    }
-
-    private static double HotFraction(int[] counts, long entries)
-    {
-        if (entries == 0 || counts.Length == 0) return 0;
-        var threshold = 4.0 * entries / counts.Length;
-        long hot = 0;
-        foreach (var c in counts) if (c >= threshold) hot += c;
-        return (double)hot / entries;
+        return new CsrInfo(identity);
     }
 
     /// <summary>Counting-sort transpose. Rows are cut into chunks whose per-column counts are laid out in chunk

@@ -104,7 +104,7 @@ internal static unsafe class SpmmBackwardKernel
         fixed (Vector512<T>* pRi = plan.Rhs.SlotIndex)
         {
             var a = new Args<T>(pPtr, pIdx, pEid, px, py, pg, pdx, pdy, pRo, pRi, plan);
-            var prefetch = SpmmKernel.WorthPrefetching(shape.OutLength * sizeof(T), rev.SkewedColumns);
+            var prefetch = SpmmKernel.WorthPrefetching(shape.OutLength * sizeof(T));
             var identity = rev.EdgeIds is null;
             switch (op)
             {

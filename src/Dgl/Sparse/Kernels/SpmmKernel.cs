@@ -15,11 +15,11 @@ namespace Dgl.Sparse.Kernels;
 /// result has the same bits for any thread count and needs no atomics. Rows are split into chunks of equal
 /// (entries + rows) so that power-law rows do not leave a thread idle.</para>
 /// <para>Streams: the row's column ids (sequential), the gathered lhs rows (random, the cost that matters), the edge
-/// operand (sequential when edge ids are the identity, gathered otherwise). Gathered rows of 512 bytes and more (256
-/// on graphs without hub columns) are prefetched a fixed number of entries ahead, across row boundaries, one line per
-/// vector slot; narrower rows are left to the hardware (see <see cref="WorthPrefetching"/>). The output row is cut
-/// into vector slots and accumulated in registers, up to eight slots per pass over the row's entries (wider rows take
-/// several passes whose gathers hit L1/L2), so nothing is stored until a row is done.</para>
+/// operand (sequential when edge ids are the identity, gathered otherwise). Gathered rows of 256 bytes and more are
+/// prefetched a fixed number of entries ahead, across row boundaries, one line per vector slot; narrower rows are
+/// left to the hardware (see <see cref="WorthPrefetching"/>). The output row is cut into vector slots and
+/// accumulated in registers, up to eight slots per pass over the row's entries (wider rows take several passes whose
+/// gathers hit L1/L2), so nothing is stored until a row is done.</para>
 /// <para>The loop is written so that the JIT folds each gathered load into the add or FMA that uses it (statement-level
 /// branches on compile-time flags, no conditional expressions: those make temporaries that stop the folding), and the
 /// row loops run fully optimised from the first call, since each chunk is one call and would otherwise run OSR code.
@@ -54,19 +54,19 @@ internal static unsafe class SpmmKernel
         public readonly Vector512<T> TailMask, LRowMask, RRowMask;
 
         public Args(long* indPtr, int* indices, int* edgeIds, T* lhs, T* rhs, T* output, int* arg, int* lOff, int* rOff,
-            Vector512<T>* lIdx, Vector512<T>* rIdx, long nnz, VectorPlan<T> plan, bool mean, bool skewed)
+            Vector512<T>* lIdx, Vector512<T>* rIdx, long nnz, VectorPlan<T> plan, bool mean)
         {
             IndPtr = indPtr; Indices = indices; EdgeIds = edgeIds; Lhs = lhs; Rhs = rhs; Out = output; Arg = arg;
             LOff = lOff; ROff = rOff; LIdx = lIdx; RIdx = rIdx; LastEntry = Math.Max(0, nnz - 1);
             LhsLen = plan.Shape.LhsLength; RhsLen = plan.Shape.RhsLength; OutLen = plan.OutLength; Slots = plan.Slots;
             TailCount = plan.TailCount; HasTail = plan.HasTail; Mean = mean; TailMask = plan.TailMask;
             LRowMask = plan.Lhs.RowMask; RRowMask = plan.Rhs.RowMask;
-            PrefetchL = WorthPrefetching(LhsLen * sizeof(T), skewed);
+            PrefetchL = WorthPrefetching(LhsLen * sizeof(T));
             // A per-edge operand read through edge ids (the reversed graph of a backward) is a random access however
             // narrow: once the lhs rows are prefetched, the core waits on it instead, so it is prefetched with them
             // (an [E, 1] weight over the reversed 20M-edge uniform graph, F = 64: 313 -> 193 ms; alone, at F = 16,
             // prefetching it cost 2x).
-            PrefetchR = edgeIds is not null && (PrefetchL || WorthPrefetching(RhsLen * sizeof(T), skewed));
+            PrefetchR = edgeIds is not null && (PrefetchL || WorthPrefetching(RhsLen * sizeof(T)));
         }
     }
 
@@ -92,7 +92,7 @@ internal static unsafe class SpmmKernel
         fixed (T* pL = lhs, pR = rhs, pO = output)
         fixed (Vector512<T>* pLi = lIdx, pRi = rIdx)
         {
-            var a = new Args<T>(pPtr, pIdx, pEid, pL, pR, pO, pArg, pLo, pRo, pLi, pRi, g.NumEntries, plan, reduce == ReduceOp.Mean, g.SkewedColumns);
+            var a = new Args<T>(pPtr, pIdx, pEid, pL, pR, pO, pArg, pLo, pRo, pLi, pRi, g.NumEntries, plan, reduce == ReduceOp.Mean);
             var identity = g.EdgeIds is null;
             if (!plan.Vectorized)
             {
@@ -115,11 +115,11 @@ internal static unsafe class SpmmKernel
     /// <summary>
     /// Whether gathering rows of this many bytes gains from software prefetch. Measured on the 20M-edge uniform and
     /// R-MAT graphs (2 threads): a 64-byte row loses (the hardware keeps up and the prefetch costs issue slots), a
-    /// 512-byte row gains 20–35%, a 256-byte row gains ~10% on a uniform graph and loses ~10% on a power-law one,
-    /// whose hub rows stay cached anyway.
+    /// 512-byte row gains 20-35%, a 256-byte row gains on both graphs (copy_u F = 64 on R-MAT: 126 -> 106-109 ms
+    /// against the C program's 88-113, which prefetches too; an earlier measurement that it lost on power-law
+    /// graphs, whose hub rows stay cached, did not hold up in paired runs).
     /// </summary>
-    internal static bool WorthPrefetching(int rowBytes, bool skewedColumns) =>
-        rowBytes >= 512 || (rowBytes >= 256 && !skewedColumns);
+    internal static bool WorthPrefetching(int rowBytes) => rowBytes >= 256;
 
     // ---- dispatch: each level turns one runtime choice into a type argument ----
 
