@@ -18,6 +18,8 @@ public class GSDDMMTests
         // Unbroadcast [H, D] with D a multiple of the vector width take the unrolled row kernel (SddmmDotKernel) for
         // 1, 2, 4 or 8 heads of up to eight vectors per row, in float32 and float64; 3 heads and 16 vectors do not.
         ([16], [16]), ([128], [128]), ([2, 64], [2, 64]), ([8, 16], [8, 16]), ([8, 8], [8, 8]), ([3, 16], [3, 16]), ([2, 128], [2, 128]),
+        // Float32 heads of half a vector (D = 8) take its two-heads-per-vector rows for 2, 4, 8 or 16 heads; 6 do not.
+        ([2, 8], [2, 8]), ([4, 8], [4, 8]), ([16, 8], [16, 8]), ([6, 8], [6, 8]),
     ];
 
     private static readonly int[][] s_copyShapes = [[1], [7], [2, 3], [130], []];

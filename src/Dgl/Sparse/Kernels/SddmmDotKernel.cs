@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Dgl.Ops;
 using Dgl.Tensors.Kernels;
 
@@ -16,6 +18,11 @@ namespace Dgl.Sparse.Kernels;
 /// operand stays in registers for the whole row, each entry gathers one prefetched column row, multiplies it into
 /// per-head vectors and reduces four heads at a time with horizontal adds. That is about the work of a g-SpMM
 /// forward, which is what it now costs (the general path was 2–4.7× that on the 20M-edge graphs, H = 4, D = 32).
+/// Float32 heads of half a vector (D = 8; 2, 4, 8 or 16 heads) go two to a vector and are reduced per 8-lane half
+/// (8 heads of 8 on the uniform 20M-edge graph: 840 → 160–180 ms, about a copy_u g-SpMM of the same width).
+/// Column rows are always prefetched: unlike the g-SpMM, whose short per-entry loop lets the core keep many narrow
+/// gathers in flight on its own, an entry here is a product and a reduction, and without the prefetch the core waits
+/// on each row however narrow (uniform graph, 1 head of 16: 350–380 → 115 ms; 2 of 16: 500 → 150; 4 of 8: 320 → 120).
 /// Sums run in a fixed order per entry, so results do not depend on the thread count.
 /// </remarks>
 internal static unsafe class SddmmDotKernel
@@ -32,10 +39,19 @@ internal static unsafe class SddmmDotKernel
         var v = Vector512<T>.Count;
         var heads = shape.OutLength;
         var d = shape.DotLength;
-        if (!Vector512.IsHardwareAccelerated || g.Indices is null || d == 0 || d % v != 0) return false;
-        if (heads is not (1 or 2 or 4 or 8)) return false;
-        var perHead = d / v;
-        if (perHead is not (1 or 2 or 4 or 8) || heads * perHead > 8) return false;
+        if (!Vector512.IsHardwareAccelerated || g.Indices is null || d == 0) return false;
+        // Heads of half a vector (float32 D = 8, as in 8 heads of 8): two heads per vector.
+        var half = typeof(T) == typeof(float) && Avx.IsSupported && d * 2 == v;
+        if (half)
+        {
+            if (heads is not (2 or 4 or 8 or 16)) return false;
+        }
+        else
+        {
+            if (d % v != 0 || heads is not (1 or 2 or 4 or 8)) return false;
+            var vectorsPerHead = d / v;
+            if (vectorsPerHead is not (1 or 2 or 4 or 8) || heads * vectorsPerHead > 8) return false;
+        }
         if (shape.LhsLength != heads * d || shape.RhsLength != heads * d) return false;
         for (var j = 0; j < heads; j++)
             if (shape.LhsIndex![j] != j * d || shape.RhsIndex![j] != j * d) return false;
@@ -50,16 +66,27 @@ internal static unsafe class SddmmDotKernel
         var colOperand = lhsOnRow ? rhs : lhs;
         if (g.NumEntries == 0) return true;
 
-        var slots = heads * perHead;
+        var slots = heads * d / v;
         var bounds = RowPartition.ForKernel(g.IndPtr, g.NumRows, slots);
-        var prefetch = SpmmKernel.WorthPrefetching(heads * d * sizeof(T));
         fixed (long* pPtr = g.IndPtr)
         fixed (int* pIdx = g.Indices, pEid = g.EdgeIds)
         fixed (T* pRow = rowOperand, pCol = colOperand, pOut = output)
         {
-            var a = new Args<T>(pPtr, pIdx, pEid, pRow, pCol, pOut, heads * d, heads, g.NumEntries - 1, prefetch);
+            var a = new Args<T>(pPtr, pIdx, pEid, pRow, pCol, pOut, heads * d, heads, g.NumEntries - 1);
             var identity = g.EdgeIds is null;
-            switch (perHead)
+            if (half)
+            {
+                var af = Unsafe.As<Args<T>, Args<float>>(ref a);
+                switch (slots)
+                {
+                    case 1: HalfEdges<Width.W1>(af, identity, bounds); break;
+                    case 2: HalfEdges<Width.W2>(af, identity, bounds); break;
+                    case 4: HalfEdges<Width.W4>(af, identity, bounds); break;
+                    default: HalfEdges<Width.W8>(af, identity, bounds); break;
+                }
+                return true;
+            }
+            switch (d / v)
             {
                 case 1: ByHeads<T, Width.W1>(a, heads, identity, bounds); break;
                 case 2: ByHeads<T, Width.W2>(a, heads, identity, bounds); break;
@@ -70,8 +97,9 @@ internal static unsafe class SddmmDotKernel
         return true;
     }
 
+    [StructLayout(LayoutKind.Auto)]
     private readonly struct Args<T>(long* indPtr, int* indices, int* edgeIds, T* row, T* col, T* output, int len, int heads,
-        long lastEntry, bool prefetch) where T : unmanaged
+        long lastEntry) where T : unmanaged
     {
         public readonly long* IndPtr = indPtr;
         public readonly int* Indices = indices;
@@ -82,7 +110,6 @@ internal static unsafe class SddmmDotKernel
         public readonly long Len = len;
         public readonly long Heads = heads;
         public readonly long LastEntry = lastEntry;
-        public readonly bool Prefetch = prefetch;
     }
 
     private static void ByHeads<T, TS>(in Args<T> a, int heads, bool identity, int[] bounds)
@@ -137,8 +164,7 @@ internal static unsafe class SddmmDotKernel
             if (n > 7) x7 = Vector512.Load(xr + 7 * v);
             for (var k = k0; k < k1; k++)
             {
-                if (a.Prefetch)
-                    Simd.PrefetchSlots((byte*)(a.Col + a.Indices[Math.Min(k + PrefetchDistance, a.LastEntry)] * len), n);
+                Simd.PrefetchSlots((byte*)(a.Col + a.Indices[Math.Min(k + PrefetchDistance, a.LastEntry)] * len), n);
                 var cr = a.Col + a.Indices[k] * len;
                 // Products per vector, then each head's vectors added in order (p0 + p1, then + p2 + p3, ...).
                 var p0 = Vector512.Load(cr) * x0;
@@ -165,6 +191,69 @@ internal static unsafe class SddmmDotKernel
                 }
                 var o = a.Out + TE.Edge(k, a.EdgeIds) * a.Heads;
                 Simd.StoreLaneSums(o, heads, h0, h1, h2, h3, h4, h5, h6, h7);
+            }
+        }
+    }
+
+    private static void HalfEdges<TN>(Args<float> a, bool identity, int[] bounds) where TN : struct, IWidth
+    {
+        if (bounds.Length == 2)
+        {
+            if (identity) HalfRows<TN, EdgeMap.Identity>(a, bounds[0], bounds[1]);
+            else HalfRows<TN, EdgeMap.Mapped>(a, bounds[0], bounds[1]);
+            return;
+        }
+        if (identity) Parallelism.ForChunks(bounds.Length - 1, c => HalfRows<TN, EdgeMap.Identity>(a, bounds[c], bounds[c + 1]));
+        else Parallelism.ForChunks(bounds.Length - 1, c => HalfRows<TN, EdgeMap.Mapped>(a, bounds[c], bounds[c + 1]));
+    }
+
+    /// <summary>Rows [r0, r1) of float32 heads of 8 lanes, two per vector: TN vectors (2·TN heads) per feature row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void HalfRows<TN, TE>(in Args<float> a, int r0, int r1) where TN : struct, IWidth where TE : struct, IEdgeMap
+    {
+        var n = TN.N;
+        const int v = 16;
+        var len = a.Len;
+        var zero = Vector512<float>.Zero;
+        for (var r = r0; r < r1; r++)
+        {
+            var k0 = a.IndPtr[r];
+            var k1 = a.IndPtr[r + 1];
+            if (k0 == k1) continue;
+            var xr = a.Row + r * len;
+            Vector512<float> x0 = Vector512.Load(xr), x1 = zero, x2 = zero, x3 = zero, x4 = zero, x5 = zero, x6 = zero, x7 = zero;
+            if (n > 1) x1 = Vector512.Load(xr + 1 * v);
+            if (n > 2) { x2 = Vector512.Load(xr + 2 * v); x3 = Vector512.Load(xr + 3 * v); }
+            if (n > 4) { x4 = Vector512.Load(xr + 4 * v); x5 = Vector512.Load(xr + 5 * v); x6 = Vector512.Load(xr + 6 * v); x7 = Vector512.Load(xr + 7 * v); }
+            for (var k = k0; k < k1; k++)
+            {
+                Simd.PrefetchSlots((byte*)(a.Col + a.Indices[Math.Min(k + PrefetchDistance, a.LastEntry)] * len), n);
+                var cr = a.Col + a.Indices[k] * len;
+                var o = a.Out + TE.Edge(k, a.EdgeIds) * a.Heads;
+                var p0 = Vector512.Load(cr) * x0;
+                if (n == 1)
+                {
+                    o[0] = Vector256.Sum(p0.GetLower());
+                    o[1] = Vector256.Sum(p0.GetUpper());
+                    continue;
+                }
+                var p1 = Vector512.Load(cr + 1 * v) * x1;
+                if (n == 2)
+                {
+                    Vector128.Store(Simd.HalfSums4(p0, p1), o);
+                    continue;
+                }
+                var p2 = Vector512.Load(cr + 2 * v) * x2;
+                var p3 = Vector512.Load(cr + 3 * v) * x3;
+                Vector256.Store(Simd.HalfSums8(p0, p1, p2, p3), o);
+                if (n == 8)
+                {
+                    var p4 = Vector512.Load(cr + 4 * v) * x4;
+                    var p5 = Vector512.Load(cr + 5 * v) * x5;
+                    var p6 = Vector512.Load(cr + 6 * v) * x6;
+                    var p7 = Vector512.Load(cr + 7 * v) * x7;
+                    Vector256.Store(Simd.HalfSums8(p4, p5, p6, p7), o + 8);
+                }
             }
         }
     }

@@ -185,6 +185,29 @@ internal static unsafe class Simd
         return all.GetLower() + all.GetUpper();
     }
 
+    /// <summary>
+    /// The sums of the 8-lane halves of two vectors, [Σa.lo, Σa.hi, Σb.lo, Σb.hi]: pairwise adds within each half,
+    /// then pairs of pairs, then the two 128-bit lanes (a fixed order). Needs AVX.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> HalfSums4(Vector512<float> a, Vector512<float> b)
+    {
+        var q = Avx.HorizontalAdd(Avx.HorizontalAdd(a.GetLower(), a.GetUpper()), Avx.HorizontalAdd(b.GetLower(), b.GetUpper()));
+        return q.GetLower() + q.GetUpper();
+    }
+
+    /// <summary>
+    /// The sums of the 8-lane halves of four vectors, [Σa.lo, Σa.hi, Σb.lo, …, Σd.hi], in the order of
+    /// <see cref="HalfSums4"/>. Needs AVX.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> HalfSums8(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        var ab = Avx.HorizontalAdd(Avx.HorizontalAdd(a.GetLower(), a.GetUpper()), Avx.HorizontalAdd(b.GetLower(), b.GetUpper()));
+        var cd = Avx.HorizontalAdd(Avx.HorizontalAdd(c.GetLower(), c.GetUpper()), Avx.HorizontalAdd(d.GetLower(), d.GetUpper()));
+        return Avx.Permute2x128(ab, cd, 0x20) + Avx.Permute2x128(ab, cd, 0x31);
+    }
+
     /// <summary>Brings the cache line holding <paramref name="p"/> towards L1 (a hint; never faults).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Prefetch(void* p)
