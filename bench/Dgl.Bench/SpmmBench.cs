@@ -8,10 +8,10 @@ namespace Dgl.Bench;
 /// g-SpMM on the 20M-edge uniform and R-MAT graphs: copy_u/sum and the 1/in-degree weighted sum at F = 16, 64, 128
 /// against torch.sparse.mm (CSR) and the C roofline (../shared/perf/spmm.c, best AVX-512 kernel), u_mul_e/sum with
 /// per-head edge weights (H=4, D=32) against PyTorch's index_select + index_add_, and every backward against our
-/// own forward.
+/// own forward (weighted_grad: the weighted sum with the weight learned, so its backward computes both gradients).
 /// </summary>
-/// <remarks>Options: --graphs uniform,rmat; --widths 16,64,128; --cases copy_u,weighted,u_mul_e (default all); --no-torch;
-/// --no-c; --rounds N (alternations of our kernel and the C program per width, default 3).</remarks>
+/// <remarks>Options: --graphs uniform,rmat; --widths 16,64,128; --cases copy_u,weighted,weighted_grad,u_mul_e (default
+/// all); --no-torch; --no-c; --rounds N (alternations of our kernel and the C program per width, default 3).</remarks>
 internal sealed class SpmmBench : IBench
 {
     public string Name => "spmm";
@@ -23,7 +23,7 @@ internal sealed class SpmmBench : IBench
         var widths = ctx.Option("--widths") is { } w
             ? w.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray()
             : [16, 64, 128];
-        var cases = ctx.Option("--cases")?.Split(',') ?? ["copy_u", "weighted", "u_mul_e"];
+        var cases = ctx.Option("--cases")?.Split(',') ?? ["copy_u", "weighted", "weighted_grad", "u_mul_e"];
         foreach (var name in SparseBenchSupport.SelectedGraphs(ctx))
         {
             SparseBenchSupport.EnsureGraph(ctx, name);
@@ -97,6 +97,14 @@ internal sealed class SpmmBench : IBench
                 var key = $"weighted-sum-{name}-F{f}";
                 res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
                 res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
+            }
+            if (cases.Contains("weighted_grad"))
+            {
+                // The same product with a learned edge weight: the backward computes both gradients.
+                var lw = weights.Detach().RequireGrad();
+                var key = $"weighted_grad-sum-{name}-F{f}";
+                res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, lw));
+                res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, lw));
             }
             for (var r = 0; r < rounds; r++)
             {

@@ -144,8 +144,9 @@ public static partial class SparseOps
             return [dx, dy];
         }
 
-        private bool FusedSupported(DType dtype) => !_index.IsSegments &&
-            (dtype == DType.Float32 ? SpmmBackwardKernel.Supports<float>(_shape, _op) : SpmmBackwardKernel.Supports<double>(_shape, _op));
+        private bool FusedSupported(DType dtype) => !_index.IsSegments && (dtype == DType.Float32
+            ? SpmmBackwardKernel.Supports<float>(_shape, _op) && SpmmBackwardKernel.Worthwhile<float>(_index.SrcRows, _shape)
+            : SpmmBackwardKernel.Supports<double>(_shape, _op) && SpmmBackwardKernel.Worthwhile<double>(_index.SrcRows, _shape));
 
         /// <summary>Both gradients in one pass over the reversed graph (see <see cref="SpmmBackwardKernel"/>).</summary>
         private Tensor?[] Fused(Tensor g, Tensor x, Tensor y)

@@ -106,8 +106,10 @@ public class GSpMMTests
         }
     }
 
-    /// <summary>Sum/mean of mul/div with both operands requiring grad runs the fused one-pass backward; check both
-    /// gradients against the analytic formulas evaluated by a naive loop, for the layouts it handles.</summary>
+    /// <summary>Sum/mean of mul/div with both operands requiring grad runs the fused one-pass backward where the
+    /// reversed graph's edge ids are the identity (edges sorted by source) or rows are wide, the unfused pair of
+    /// kernels otherwise; check both gradients against the analytic formulas evaluated by a naive loop, for the layouts
+    /// the fused pass handles, in every edge order.</summary>
     [Theory]
     [InlineData(BinaryOp.Mul, ReduceOp.Sum)]
     [InlineData(BinaryOp.Mul, ReduceOp.Mean)]
@@ -119,9 +121,9 @@ public class GSpMMTests
         foreach (var dtype in new[] { DType.Float32, DType.Float64 })
         {
             // Six sources give rows of ~60 out-edges: more than one batch of the kernel's staged per-edge weights.
-            foreach (var (numSrc, sorted) in new[] { (40, false), (40, true), (6, false) })
+            foreach (var (numSrc, sorted, bySrc) in new[] { (40, false, false), (40, true, false), (6, false, false), (40, false, true), (6, false, true) })
             {
-                var g = TestGraph.Random(numSrc, 35, 300, seed: 13, sortedByDst: sorted);
+                var g = TestGraph.Random(numSrc, 35, 300, seed: 13, sortedByDst: sorted, sortedBySrc: bySrc);
                 var seed = 0;
                 foreach (var (ls, rs) in shapes)
                 {
@@ -154,7 +156,7 @@ public class GSpMMTests
                         }
                     }
                     var tol = dtype == DType.Float32 ? 1e-4 : 1e-11;
-                    var what = $"{op}/{reduce}/{dtype} {Fmt(ls)}x{Fmt(rs)} sources={numSrc} sorted={sorted}";
+                    var what = $"{op}/{reduce}/{dtype} {Fmt(ls)}x{Fmt(rs)} sources={numSrc} sorted={sorted} bySrc={bySrc}";
                     Close(dx, x.Grad!, tol, tol, "dlhs " + what);
                     Close(dy, y.Grad!, tol, tol, "drhs " + what);
                 }

@@ -19,7 +19,7 @@ internal sealed class TestGraph
     public int NumEdges => Src.Length;
 
     /// <param name="sortedByDst">Edge ids in destination order (the CSC's edge ids are then the identity).</param>
-    public static TestGraph Random(int numSrc, int numDst, int numEdges, int seed, bool sortedByDst = false)
+    public static TestGraph Random(int numSrc, int numDst, int numEdges, int seed, bool sortedByDst = false, bool sortedBySrc = false)
     {
         var rng = new Random(seed);
         var src = new List<int>();
@@ -38,6 +38,7 @@ internal sealed class TestGraph
         }
         var order = Enumerable.Range(0, src.Count).ToArray();
         if (sortedByDst) order = [.. order.OrderBy(e => dst[e]).ThenBy(e => e)];
+        else if (sortedBySrc) order = [.. order.OrderBy(e => src[e]).ThenBy(e => dst[e]).ThenBy(e => e)];
         else rng.Shuffle(order);
         var s = order.Select(e => src[e]).ToArray();
         var d = order.Select(e => dst[e]).ToArray();

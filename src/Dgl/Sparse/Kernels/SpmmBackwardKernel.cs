@@ -21,6 +21,15 @@ namespace Dgl.Sparse.Kernels;
 /// on the thread count. Handles rows up to eight vectors where lhs is not broadcast and either the rhs row is the
 /// output row or each rhs element covers whole consecutive vectors of it (edge weights [E, 1], per-head weights
 /// [E, H, 1] with head width a multiple of the vector); other shapes take the unfused path.
+/// <para>The drhs writes (and rhs reads) go through the reversed graph's edge ids. Where those are a permutation,
+/// each entry adds a random line or two to its one gathered g row, which the unfused path reads in edge order; so
+/// the fused pass is chosen (<see cref="Worthwhile"/>) where the edge ids are the identity or the g rows are wide
+/// enough for the saved gather to outweigh them. Measured on the 20M-edge uniform graph, both gradients of x · w
+/// with w [E, 1] (forward ≈ 100 / 160 / 170 / 330 ms for F = 16 / 32 / 64 / 128): permuted ids, fused 340–370 /
+/// 390 / 390–430 / 530–600 ms against unfused 230–250 / 300–320 / 350–400 / 690–760; identity ids, fused 130–140 /
+/// 160–170 / 195–215 ms. H = 4, D = 32: fused 550–740 against 780–910. Every row is prefetched: without it the
+/// narrow rows took 2.5–4× as long (an entry's arithmetic here is long enough that the core does not keep many
+/// gathers in flight on its own, unlike the forward's).</para>
 /// </remarks>
 internal static unsafe class SpmmBackwardKernel
 {
@@ -69,6 +78,13 @@ internal static unsafe class SpmmBackwardKernel
     }
 
     /// <summary>
+    /// Whether the fused pass is faster than the unfused one for this graph and row width (see the remarks): always
+    /// where the reversed graph's edge ids are the identity, else for output rows of 512 bytes and more.
+    /// </summary>
+    public static bool Worthwhile<T>(in SparseRows rev, FeatureBroadcast shape) where T : unmanaged =>
+        rev.EdgeIds is null || shape.OutLength * sizeof(T) >= 512;
+
+    /// <summary>
     /// For a broadcast rhs: the s in {1, 2, 4, 8} such that output vector i reads only rhs element i / s and the rhs
     /// row has exactly ceil(slots / s) elements (so drhs is a sum of whole vectors per element), or 0 when there is none.
     /// </summary>
@@ -104,73 +120,72 @@ internal static unsafe class SpmmBackwardKernel
         fixed (Vector512<T>* pRi = plan.Rhs.SlotIndex)
         {
             var a = new Args<T>(pPtr, pIdx, pEid, px, py, pg, pdx, pdy, pRo, pRi, plan);
-            var prefetch = SpmmKernel.WorthPrefetching(shape.OutLength * sizeof(T));
             var identity = rev.EdgeIds is null;
             switch (op)
             {
-                case BinaryOp.Mul: ByRhs<T, EdgeOp.Mul>(a, plan, perElement, identity, prefetch, bounds); break;
-                default: ByRhs<T, EdgeOp.Div>(a, plan, perElement, identity, prefetch, bounds); break;
+                case BinaryOp.Mul: ByRhs<T, EdgeOp.Mul>(a, plan, perElement, identity, bounds); break;
+                default: ByRhs<T, EdgeOp.Div>(a, plan, perElement, identity, bounds); break;
             }
         }
     }
 
-    private static void ByRhs<T, TOp>(in Args<T> a, VectorPlan<T> plan, int perElement, bool identity, bool prefetch, int[] bounds)
+    private static void ByRhs<T, TOp>(in Args<T> a, VectorPlan<T> plan, int perElement, bool identity, int[] bounds)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp
     {
         switch (plan.Rhs.Mode)
         {
-            case LoadMode.Contiguous: ByEdges<T, TOp, Loader.Contiguous>(a, plan, perElement, identity, prefetch, bounds); break;
-            case LoadMode.Broadcast: ByEdges<T, TOp, Loader.Broadcast>(a, plan, perElement, identity, prefetch, bounds); break;
-            case LoadMode.Permute: ByEdges<T, TOp, Loader.Permute>(a, plan, perElement, identity, prefetch, bounds); break;
-            default: ByEdges<T, TOp, Loader.Scalar>(a, plan, perElement, identity, prefetch, bounds); break;
+            case LoadMode.Contiguous: ByEdges<T, TOp, Loader.Contiguous>(a, plan, perElement, identity, bounds); break;
+            case LoadMode.Broadcast: ByEdges<T, TOp, Loader.Broadcast>(a, plan, perElement, identity, bounds); break;
+            case LoadMode.Permute: ByEdges<T, TOp, Loader.Permute>(a, plan, perElement, identity, bounds); break;
+            default: ByEdges<T, TOp, Loader.Scalar>(a, plan, perElement, identity, bounds); break;
         }
     }
 
-    private static void ByEdges<T, TOp, TR>(in Args<T> a, VectorPlan<T> plan, int perElement, bool identity, bool prefetch, int[] bounds)
+    private static void ByEdges<T, TOp, TR>(in Args<T> a, VectorPlan<T> plan, int perElement, bool identity, int[] bounds)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader
     {
-        if (identity) ByPerElement<T, TOp, TR, EdgeMap.Identity>(a, plan, perElement, prefetch, bounds);
-        else ByPerElement<T, TOp, TR, EdgeMap.Mapped>(a, plan, perElement, prefetch, bounds);
+        if (identity) ByPerElement<T, TOp, TR, EdgeMap.Identity>(a, plan, perElement, bounds);
+        else ByPerElement<T, TOp, TR, EdgeMap.Mapped>(a, plan, perElement, bounds);
     }
 
-    private static void ByPerElement<T, TOp, TR, TE>(in Args<T> a, VectorPlan<T> plan, int perElement, bool prefetch, int[] bounds)
+    private static void ByPerElement<T, TOp, TR, TE>(in Args<T> a, VectorPlan<T> plan, int perElement, int[] bounds)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader where TE : struct, IEdgeMap
     {
         switch (perElement)
         {
-            case 1: ByWidth<T, TOp, TR, TE, Width.W1>(a, plan, prefetch, bounds); break;
-            case 2: ByWidth<T, TOp, TR, TE, Width.W2>(a, plan, prefetch, bounds); break;
-            case 4: ByWidth<T, TOp, TR, TE, Width.W4>(a, plan, prefetch, bounds); break;
-            default: ByWidth<T, TOp, TR, TE, Width.W8>(a, plan, prefetch, bounds); break;
+            case 1: ByWidth<T, TOp, TR, TE, Width.W1>(a, plan, bounds); break;
+            case 2: ByWidth<T, TOp, TR, TE, Width.W2>(a, plan, bounds); break;
+            case 4: ByWidth<T, TOp, TR, TE, Width.W4>(a, plan, bounds); break;
+            default: ByWidth<T, TOp, TR, TE, Width.W8>(a, plan, bounds); break;
         }
     }
 
-    private static void ByWidth<T, TOp, TR, TE, TS>(in Args<T> a, VectorPlan<T> plan, bool prefetch, int[] bounds)
+    private static void ByWidth<T, TOp, TR, TE, TS>(in Args<T> a, VectorPlan<T> plan, int[] bounds)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader where TE : struct, IEdgeMap
         where TS : struct, IWidth
     {
         switch (plan.Slots, plan.HasTail)
         {
-            case (8, false): Chunks<T, TOp, TR, TE, Width.W8, TS, Flag.No>(a, prefetch, bounds); break;
-            case (8, true): Chunks<T, TOp, TR, TE, Width.W8, TS, Flag.Yes>(a, prefetch, bounds); break;
-            case (7, false): Chunks<T, TOp, TR, TE, Width.W7, TS, Flag.No>(a, prefetch, bounds); break;
-            case (7, true): Chunks<T, TOp, TR, TE, Width.W7, TS, Flag.Yes>(a, prefetch, bounds); break;
-            case (6, false): Chunks<T, TOp, TR, TE, Width.W6, TS, Flag.No>(a, prefetch, bounds); break;
-            case (6, true): Chunks<T, TOp, TR, TE, Width.W6, TS, Flag.Yes>(a, prefetch, bounds); break;
-            case (5, false): Chunks<T, TOp, TR, TE, Width.W5, TS, Flag.No>(a, prefetch, bounds); break;
-            case (5, true): Chunks<T, TOp, TR, TE, Width.W5, TS, Flag.Yes>(a, prefetch, bounds); break;
-            case (4, false): Chunks<T, TOp, TR, TE, Width.W4, TS, Flag.No>(a, prefetch, bounds); break;
-            case (4, true): Chunks<T, TOp, TR, TE, Width.W4, TS, Flag.Yes>(a, prefetch, bounds); break;
-            case (3, false): Chunks<T, TOp, TR, TE, Width.W3, TS, Flag.No>(a, prefetch, bounds); break;
-            case (3, true): Chunks<T, TOp, TR, TE, Width.W3, TS, Flag.Yes>(a, prefetch, bounds); break;
-            case (2, false): Chunks<T, TOp, TR, TE, Width.W2, TS, Flag.No>(a, prefetch, bounds); break;
-            case (2, true): Chunks<T, TOp, TR, TE, Width.W2, TS, Flag.Yes>(a, prefetch, bounds); break;
-            case (1, false): Chunks<T, TOp, TR, TE, Width.W1, TS, Flag.No>(a, prefetch, bounds); break;
-            default: Chunks<T, TOp, TR, TE, Width.W1, TS, Flag.Yes>(a, prefetch, bounds); break;
+            case (8, false): Chunks<T, TOp, TR, TE, Width.W8, TS, Flag.No>(a, bounds); break;
+            case (8, true): Chunks<T, TOp, TR, TE, Width.W8, TS, Flag.Yes>(a, bounds); break;
+            case (7, false): Chunks<T, TOp, TR, TE, Width.W7, TS, Flag.No>(a, bounds); break;
+            case (7, true): Chunks<T, TOp, TR, TE, Width.W7, TS, Flag.Yes>(a, bounds); break;
+            case (6, false): Chunks<T, TOp, TR, TE, Width.W6, TS, Flag.No>(a, bounds); break;
+            case (6, true): Chunks<T, TOp, TR, TE, Width.W6, TS, Flag.Yes>(a, bounds); break;
+            case (5, false): Chunks<T, TOp, TR, TE, Width.W5, TS, Flag.No>(a, bounds); break;
+            case (5, true): Chunks<T, TOp, TR, TE, Width.W5, TS, Flag.Yes>(a, bounds); break;
+            case (4, false): Chunks<T, TOp, TR, TE, Width.W4, TS, Flag.No>(a, bounds); break;
+            case (4, true): Chunks<T, TOp, TR, TE, Width.W4, TS, Flag.Yes>(a, bounds); break;
+            case (3, false): Chunks<T, TOp, TR, TE, Width.W3, TS, Flag.No>(a, bounds); break;
+            case (3, true): Chunks<T, TOp, TR, TE, Width.W3, TS, Flag.Yes>(a, bounds); break;
+            case (2, false): Chunks<T, TOp, TR, TE, Width.W2, TS, Flag.No>(a, bounds); break;
+            case (2, true): Chunks<T, TOp, TR, TE, Width.W2, TS, Flag.Yes>(a, bounds); break;
+            case (1, false): Chunks<T, TOp, TR, TE, Width.W1, TS, Flag.No>(a, bounds); break;
+            default: Chunks<T, TOp, TR, TE, Width.W1, TS, Flag.Yes>(a, bounds); break;
         }
     }
 
-    private static void Chunks<T, TOp, TR, TE, TW, TS, TTail>(Args<T> a, bool prefetch, int[] bounds)
+    private static void Chunks<T, TOp, TR, TE, TW, TS, TTail>(Args<T> a, int[] bounds)
         where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader where TE : struct, IEdgeMap
         where TW : struct, IWidth where TS : struct, IWidth where TTail : struct, IFlag
     {
@@ -180,18 +195,14 @@ internal static unsafe class SpmmBackwardKernel
             var r0 = bounds[c];
             var r1 = bounds[c + 1];
             // Rows whose entries reach within the prefetch distance of the end run without prefetching.
-            var safe = r0;
-            if (prefetch)
+            int lo = r0, hi = r1;
+            while (lo < hi)
             {
-                int lo = r0, hi = r1;
-                while (lo < hi)
-                {
-                    var mid = (lo + hi) >>> 1;
-                    if (a.IndPtr[mid + 1] + PrefetchDistance <= nnz) lo = mid + 1;
-                    else hi = mid;
-                }
-                safe = lo;
+                var mid = (lo + hi) >>> 1;
+                if (a.IndPtr[mid + 1] + PrefetchDistance <= nnz) lo = mid + 1;
+                else hi = mid;
             }
+            var safe = lo;
             if (safe > r0) Rows<T, TOp, TR, TE, TW, TS, TTail, Flag.Yes>(a, r0, safe);
             if (r1 > safe) Rows<T, TOp, TR, TE, TW, TS, TTail, Flag.No>(a, safe, r1);
         });
