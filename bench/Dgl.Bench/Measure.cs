@@ -39,6 +39,39 @@ internal static class Measure
     public static double SteadyMedianMs(Action body, int warmup = 2, int reps = 10, double budgetSeconds = 20) =>
         MedianMs(body, warmup, reps, budgetSeconds, collectFirst: true);
 
+    /// <summary>
+    /// Medians of <paramref name="first"/> and <paramref name="second"/> timed in alternation, each after an untimed
+    /// full collection as in <see cref="SteadyMedianMs"/>: for a ratio of the two, since this machine's second core
+    /// comes and goes and two medians taken a minute apart compare machine states as much as code.
+    /// </summary>
+    public static (double First, double Second) AlternatingMedianMs(Action first, Action second, int warmup = 1, int rounds = 9,
+        double budgetSeconds = 40)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        for (var i = 0; i < warmup; i++)
+        {
+            first();
+            second();
+        }
+        var a = new List<double>(rounds);
+        var b = new List<double>(rounds);
+        var total = Stopwatch.StartNew();
+        for (var i = 0; i < rounds; i++)
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+            var sw = Stopwatch.StartNew();
+            first();
+            a.Add(sw.Elapsed.TotalMilliseconds);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+            sw.Restart();
+            second();
+            b.Add(sw.Elapsed.TotalMilliseconds);
+            if (i >= 2 && total.Elapsed.TotalSeconds > budgetSeconds) break;
+        }
+        return (Median(a), Median(b));
+    }
+
     public static double Median(IReadOnlyList<double> values)
     {
         var s = values.Order().ToArray();

@@ -31,18 +31,11 @@ internal sealed class SpmmBench : IBench
             var wantC = !ctx.Has("--no-c") && (cases.Contains("copy_u") || cases.Contains("weighted")) && SparseBenchSupport.CProgram(ctx) is not null;
             var rounds = wantC ? Math.Max(1, ctx.Int("--rounds", 3)) : 0;
             var paired = new Dictionary<string, List<(double Ours, double C)>>(StringComparer.Ordinal);
-            var ours = MeasureOurs(ctx, name, widths, cases, kernelOnly, rounds, paired);
+            var backward = new Dictionary<string, (double Forward, double Backward)>(StringComparer.Ordinal);
+            var ours = MeasureOurs(ctx, name, widths, cases, kernelOnly, rounds, paired, backward);
             var torch = SparseBenchSupport.RunTorch(ctx, TorchScript(name, widths, cases));
             foreach (var (key, ms) in ours)
             {
-                if (key.EndsWith("-backward", StringComparison.Ordinal))
-                {
-                    var fwd = ours[key[..^"-backward".Length]];
-                    var bwd = new BenchRow(Name, key, ms, "ours-forward", fwd);
-                    if (kernelOnly.TryGetValue(key, out var bk)) bwd.With("kernel_ms", bk);
-                    ctx.Report(bwd);
-                    continue;
-                }
                 if (torch.TryGetValue(key, out var t)) ctx.Report(new BenchRow(Name, key, ms, "torch", t));
                 var kind = key.StartsWith("copy_u", StringComparison.Ordinal) ? "copysum" : key.StartsWith("weighted", StringComparison.Ordinal) ? "weighted" : null;
                 if (kind is not null)
@@ -63,11 +56,19 @@ internal sealed class SpmmBench : IBench
                     }
                 }
             }
+            // Backward rows: against the forward timed in alternation with it (its own figure, next to the forward
+            // row's), so that the ratio compares the two under the same machine state.
+            foreach (var (key, (fwd, bwd)) in backward)
+            {
+                var row = new BenchRow(Name, key + "-backward", bwd, "ours-forward", fwd);
+                if (kernelOnly.TryGetValue(key + "-backward", out var bk)) row.With("kernel_ms", bk);
+                ctx.Report(row);
+            }
         }
     }
 
     private static Dictionary<string, double> MeasureOurs(BenchContext ctx, string name, int[] widths, string[] cases, Dictionary<string, double> kernelOnly,
-        int rounds, Dictionary<string, List<(double Ours, double C)>> paired)
+        int rounds, Dictionary<string, List<(double Ours, double C)>> paired, Dictionary<string, (double Forward, double Backward)> backward)
     {
         var res = new Dictionary<string, double>(StringComparer.Ordinal);
         var g = SparseBenchSupport.LoadGraph(name);
@@ -89,22 +90,21 @@ internal sealed class SpmmBench : IBench
             {
                 var key = $"copy_u-sum-{name}-F{f}";
                 res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
-                res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
+                backward[key] = BackwardAndForward(() => SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
                 kernelOnly[key + "-backward"] = KernelOnly(Sparse.Kernels.CsrInfo.Transpose(g), BinaryOp.CopyLhs, x, null);
             }
             if (cases.Contains("weighted"))
             {
                 var key = $"weighted-sum-{name}-F{f}";
                 res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
-                res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
+                backward[key] = BackwardAndForward(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
             }
             if (cases.Contains("weighted_grad"))
             {
                 // The same product with a learned edge weight: the backward computes both gradients.
                 var lw = weights.Detach().RequireGrad();
                 var key = $"weighted_grad-sum-{name}-F{f}";
-                res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, lw));
-                res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, lw));
+                backward[key] = BackwardAndForward(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, lw));
             }
             for (var r = 0; r < rounds; r++)
             {
@@ -129,7 +129,7 @@ internal sealed class SpmmBench : IBench
             var w = SparseBenchSupport.Features([e, 4, 1], 3).RequireGrad();
             var key = $"u_mul_e-sum-{name}-H4D32";
             res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
-            res[key + "-backward"] = Backward(SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
+            backward[key] = BackwardAndForward(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
         }
         return res;
     }
@@ -145,12 +145,16 @@ internal sealed class SpmmBench : IBench
             w is null ? default : w.AsSpan<float>(), output.AsSpan<float>(), default));
     }
 
-    /// <summary>Median time of the op's backward alone (its recorded node, run repeatedly on a fixed output gradient).</summary>
-    internal static double Backward(Tensor y)
+    /// <summary>
+    /// Median times of the op's forward and of its backward alone (its recorded node, run repeatedly on a fixed output
+    /// gradient), measured in alternation so that their ratio compares the two under the same machine state.
+    /// </summary>
+    internal static (double Forward, double Backward) BackwardAndForward(Func<Tensor> op)
     {
+        var y = op();
         var node = y.GradFn ?? throw new InvalidOperationException("the output has no backward node");
         var grad = SparseBenchSupport.Features(y.Shape.ToArray(), 99);
-        return Measure.SteadyMedianMs(() => node.Backward(grad));
+        return Measure.AlternatingMedianMs(() => op(), () => node.Backward(grad));
     }
 
     private static string TorchScript(string name, int[] widths, string[] cases) => $$"""
