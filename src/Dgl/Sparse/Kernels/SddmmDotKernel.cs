@@ -74,24 +74,14 @@ internal static unsafe class SddmmDotKernel
         {
             var a = new Args<T>(pPtr, pIdx, pEid, pRow, pCol, pOut, heads * d, heads, g.NumEntries - 1);
             var identity = g.EdgeIds is null;
-            if (half)
+            // Half heads: one "head" of the unrolled rows is a vector holding two heads.
+            var groups = half ? slots : heads;
+            switch (half ? 1 : d / v)
             {
-                var af = Unsafe.As<Args<T>, Args<float>>(ref a);
-                switch (slots)
-                {
-                    case 1: HalfEdges<Width.W1>(af, identity, bounds); break;
-                    case 2: HalfEdges<Width.W2>(af, identity, bounds); break;
-                    case 4: HalfEdges<Width.W4>(af, identity, bounds); break;
-                    default: HalfEdges<Width.W8>(af, identity, bounds); break;
-                }
-                return true;
-            }
-            switch (d / v)
-            {
-                case 1: ByHeads<T, Width.W1>(a, heads, identity, bounds); break;
-                case 2: ByHeads<T, Width.W2>(a, heads, identity, bounds); break;
-                case 4: ByHeads<T, Width.W4>(a, heads, identity, bounds); break;
-                default: ByHeads<T, Width.W8>(a, heads, identity, bounds); break;
+                case 1: ByGroups<T, Width.W1>(a, groups, half, identity, bounds); break;
+                case 2: ByGroups<T, Width.W2>(a, groups, half, identity, bounds); break;
+                case 4: ByGroups<T, Width.W4>(a, groups, half, identity, bounds); break;
+                default: ByGroups<T, Width.W8>(a, groups, half, identity, bounds); break;
             }
         }
         return true;
@@ -112,39 +102,51 @@ internal static unsafe class SddmmDotKernel
         public readonly long LastEntry = lastEntry;
     }
 
-    private static void ByHeads<T, TS>(in Args<T> a, int heads, bool identity, int[] bounds)
+    private static void ByGroups<T, TS>(in Args<T> a, int groups, bool half, bool identity, int[] bounds)
         where T : unmanaged, IFloatingPointIeee754<T> where TS : struct, IWidth
     {
-        switch (heads)
+        switch (groups)
         {
-            case 1: ByEdges<T, TS, Width.W1>(a, identity, bounds); break;
-            case 2: ByEdges<T, TS, Width.W2>(a, identity, bounds); break;
-            case 4: ByEdges<T, TS, Width.W4>(a, identity, bounds); break;
-            default: ByEdges<T, TS, Width.W8>(a, identity, bounds); break;
+            case 1: ByHalf<T, TS, Width.W1>(a, half, identity, bounds); break;
+            case 2: ByHalf<T, TS, Width.W2>(a, half, identity, bounds); break;
+            case 4: ByHalf<T, TS, Width.W4>(a, half, identity, bounds); break;
+            default: ByHalf<T, TS, Width.W8>(a, half, identity, bounds); break;
         }
     }
 
-    private static void ByEdges<T, TS, TH>(Args<T> a, bool identity, int[] bounds)
+    private static void ByHalf<T, TS, TH>(in Args<T> a, bool half, bool identity, int[] bounds)
         where T : unmanaged, IFloatingPointIeee754<T> where TS : struct, IWidth where TH : struct, IWidth
+    {
+        if (half) ByEdges<T, TS, TH, Flag.Yes>(a, identity, bounds);
+        else ByEdges<T, TS, TH, Flag.No>(a, identity, bounds);
+    }
+
+    private static void ByEdges<T, TS, TH, THalf>(Args<T> a, bool identity, int[] bounds)
+        where T : unmanaged, IFloatingPointIeee754<T> where TS : struct, IWidth where TH : struct, IWidth where THalf : struct, IFlag
     {
         if (bounds.Length == 2)
         {
-            if (identity) Rows<T, TS, TH, EdgeMap.Identity>(a, bounds[0], bounds[1]);
-            else Rows<T, TS, TH, EdgeMap.Mapped>(a, bounds[0], bounds[1]);
+            if (identity) Rows<T, TS, TH, EdgeMap.Identity, THalf>(a, bounds[0], bounds[1]);
+            else Rows<T, TS, TH, EdgeMap.Mapped, THalf>(a, bounds[0], bounds[1]);
             return;
         }
-        if (identity) Parallelism.ForChunks(bounds.Length - 1, c => Rows<T, TS, TH, EdgeMap.Identity>(a, bounds[c], bounds[c + 1]));
-        else Parallelism.ForChunks(bounds.Length - 1, c => Rows<T, TS, TH, EdgeMap.Mapped>(a, bounds[c], bounds[c + 1]));
+        if (identity) Parallelism.ForChunks(bounds.Length - 1, c => Rows<T, TS, TH, EdgeMap.Identity, THalf>(a, bounds[c], bounds[c + 1]));
+        else Parallelism.ForChunks(bounds.Length - 1, c => Rows<T, TS, TH, EdgeMap.Mapped, THalf>(a, bounds[c], bounds[c + 1]));
     }
 
-    /// <summary>Rows [r0, r1): TS vectors per head, TH heads (TS · TH ≤ 8 vectors per feature row).</summary>
+    /// <summary>
+    /// Rows [r0, r1): TS vectors per head, TH heads (TS · TH ≤ 8 vectors per feature row); with THalf, float32 heads
+    /// of half a vector, TH vectors of two heads each (TS is 1).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows<T, TS, TH, TE>(in Args<T> a, int r0, int r1)
+    private static void Rows<T, TS, TH, TE, THalf>(in Args<T> a, int r0, int r1)
         where T : unmanaged, IFloatingPointIeee754<T> where TS : struct, IWidth where TH : struct, IWidth where TE : struct, IEdgeMap
+        where THalf : struct, IFlag
     {
         var s = TS.N;
         var heads = TH.N;
         var n = s * heads;
+        var half = THalf.Value;
         var v = Vector512<T>.Count;
         var len = a.Len;
         var zero = Vector512<T>.Zero;
@@ -176,6 +178,27 @@ internal static unsafe class SddmmDotKernel
                 if (n > 5) p5 = Vector512.Load(cr + 5 * v) * x5;
                 if (n > 6) p6 = Vector512.Load(cr + 6 * v) * x6;
                 if (n > 7) p7 = Vector512.Load(cr + 7 * v) * x7;
+                var o = a.Out + TE.Edge(k, a.EdgeIds) * a.Heads;
+                if (half)
+                {
+                    // Two heads per vector: sums of the 8-lane halves.
+                    var of = (float*)o;
+                    if (n == 1)
+                    {
+                        of[0] = Vector256.Sum(p0.AsSingle().GetLower());
+                        of[1] = Vector256.Sum(p0.AsSingle().GetUpper());
+                    }
+                    else if (n == 2)
+                    {
+                        Vector128.Store(Simd.HalfSums4(p0.AsSingle(), p1.AsSingle()), of);
+                    }
+                    else
+                    {
+                        Vector256.Store(Simd.HalfSums8(p0.AsSingle(), p1.AsSingle(), p2.AsSingle(), p3.AsSingle()), of);
+                        if (n == 8) Vector256.Store(Simd.HalfSums8(p4.AsSingle(), p5.AsSingle(), p6.AsSingle(), p7.AsSingle()), of + 8);
+                    }
+                    continue;
+                }
                 Vector512<T> h0 = p0, h1 = p1, h2 = p2, h3 = p3, h4 = p4, h5 = p5, h6 = p6, h7 = p7;
                 if (s == 2)
                 {
@@ -189,71 +212,7 @@ internal static unsafe class SddmmDotKernel
                 {
                     h0 = p0 + p1 + p2 + p3 + p4 + p5 + p6 + p7;
                 }
-                var o = a.Out + TE.Edge(k, a.EdgeIds) * a.Heads;
                 Simd.StoreLaneSums(o, heads, h0, h1, h2, h3, h4, h5, h6, h7);
-            }
-        }
-    }
-
-    private static void HalfEdges<TN>(Args<float> a, bool identity, int[] bounds) where TN : struct, IWidth
-    {
-        if (bounds.Length == 2)
-        {
-            if (identity) HalfRows<TN, EdgeMap.Identity>(a, bounds[0], bounds[1]);
-            else HalfRows<TN, EdgeMap.Mapped>(a, bounds[0], bounds[1]);
-            return;
-        }
-        if (identity) Parallelism.ForChunks(bounds.Length - 1, c => HalfRows<TN, EdgeMap.Identity>(a, bounds[c], bounds[c + 1]));
-        else Parallelism.ForChunks(bounds.Length - 1, c => HalfRows<TN, EdgeMap.Mapped>(a, bounds[c], bounds[c + 1]));
-    }
-
-    /// <summary>Rows [r0, r1) of float32 heads of 8 lanes, two per vector: TN vectors (2·TN heads) per feature row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void HalfRows<TN, TE>(in Args<float> a, int r0, int r1) where TN : struct, IWidth where TE : struct, IEdgeMap
-    {
-        var n = TN.N;
-        const int v = 16;
-        var len = a.Len;
-        var zero = Vector512<float>.Zero;
-        for (var r = r0; r < r1; r++)
-        {
-            var k0 = a.IndPtr[r];
-            var k1 = a.IndPtr[r + 1];
-            if (k0 == k1) continue;
-            var xr = a.Row + r * len;
-            Vector512<float> x0 = Vector512.Load(xr), x1 = zero, x2 = zero, x3 = zero, x4 = zero, x5 = zero, x6 = zero, x7 = zero;
-            if (n > 1) x1 = Vector512.Load(xr + 1 * v);
-            if (n > 2) { x2 = Vector512.Load(xr + 2 * v); x3 = Vector512.Load(xr + 3 * v); }
-            if (n > 4) { x4 = Vector512.Load(xr + 4 * v); x5 = Vector512.Load(xr + 5 * v); x6 = Vector512.Load(xr + 6 * v); x7 = Vector512.Load(xr + 7 * v); }
-            for (var k = k0; k < k1; k++)
-            {
-                Simd.PrefetchSlots((byte*)(a.Col + a.Indices[Math.Min(k + PrefetchDistance, a.LastEntry)] * len), n);
-                var cr = a.Col + a.Indices[k] * len;
-                var o = a.Out + TE.Edge(k, a.EdgeIds) * a.Heads;
-                var p0 = Vector512.Load(cr) * x0;
-                if (n == 1)
-                {
-                    o[0] = Vector256.Sum(p0.GetLower());
-                    o[1] = Vector256.Sum(p0.GetUpper());
-                    continue;
-                }
-                var p1 = Vector512.Load(cr + 1 * v) * x1;
-                if (n == 2)
-                {
-                    Vector128.Store(Simd.HalfSums4(p0, p1), o);
-                    continue;
-                }
-                var p2 = Vector512.Load(cr + 2 * v) * x2;
-                var p3 = Vector512.Load(cr + 3 * v) * x3;
-                Vector256.Store(Simd.HalfSums8(p0, p1, p2, p3), o);
-                if (n == 8)
-                {
-                    var p4 = Vector512.Load(cr + 4 * v) * x4;
-                    var p5 = Vector512.Load(cr + 5 * v) * x5;
-                    var p6 = Vector512.Load(cr + 6 * v) * x6;
-                    var p7 = Vector512.Load(cr + 7 * v) * x7;
-                    Vector256.Store(Simd.HalfSums8(p4, p5, p6, p7), o + 8);
-                }
             }
         }
     }
