@@ -154,10 +154,15 @@ public static partial class SparseOps
             var rev = _index.SrcRows;
             var dx = Tensor.Uninitialized(InputShape(0), g.DType);
             var dy = Tensor.Uninitialized(InputShape(1), g.DType);
+            var wants = g.DType == DType.Float32 ? SpmmBackwardKernel.NeedsWalkBuffer<float>(rev, _shape) : SpmmBackwardKernel.NeedsWalkBuffer<double>(rev, _shape);
+            // A tensor rather than an array, for the large-tensor allocation path (huge pages where the OS has them).
+            var walk = wants ? Tensor.Uninitialized(InputShape(1), g.DType) : null;
             if (g.DType == DType.Float32)
-                SpmmBackwardKernel.Run(rev, _shape, _op, x.Span<float>(), y.Span<float>(), g.Span<float>(), dx.Span<float>(), dy.Span<float>());
+                SpmmBackwardKernel.Run(rev, _shape, _op, x.Span<float>(), y.Span<float>(), g.Span<float>(), dx.Span<float>(), dy.Span<float>(),
+                    walk is null ? default : walk.Span<float>());
             else
-                SpmmBackwardKernel.Run(rev, _shape, _op, x.Span<double>(), y.Span<double>(), g.Span<double>(), dx.Span<double>(), dy.Span<double>());
+                SpmmBackwardKernel.Run(rev, _shape, _op, x.Span<double>(), y.Span<double>(), g.Span<double>(), dx.Span<double>(), dy.Span<double>(),
+                    walk is null ? default : walk.Span<double>());
             return [dx, dy];
         }
 

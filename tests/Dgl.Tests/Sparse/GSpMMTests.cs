@@ -117,7 +117,7 @@ public class GSpMMTests
     [InlineData(BinaryOp.Div, ReduceOp.Mean)]
     public void Fused_backward_matches_naive_gradients(BinaryOp op, ReduceOp reduce)
     {
-        (int[] L, int[] R)[] shapes = [([4, 32], [4, 1]), ([8, 16], [8, 1]), ([6, 16], [6, 1]), ([2, 16], [2, 1]), ([64], [1]), ([40], [40]), ([3, 24], [3, 1]), ([16], [])];
+        (int[] L, int[] R)[] shapes = [([4, 32], [4, 1]), ([8, 16], [8, 1]), ([6, 16], [6, 1]), ([2, 16], [2, 1]), ([64], [1]), ([40], [40]), ([128], [128]), ([128], [1]), ([8, 8], [8, 1]), ([3, 24], [3, 1]), ([16], [])];
         foreach (var dtype in new[] { DType.Float32, DType.Float64 })
         {
             // Six sources give rows of ~60 out-edges: more than one batch of the kernel's staged per-edge weights.
