@@ -110,7 +110,7 @@ internal static unsafe class SpmmBackwardKernel
     /// </summary>
     public static bool NeedsWalkBuffer<T>(in SparseRows rev, FeatureBroadcast shape) where T : unmanaged =>
         rev.EdgeIds is not null && VectorPlan<T>.Create(shape).Rhs.Mode != LoadMode.Contiguous
-        && shape.RhsLength * sizeof(T) is 4 or 8 or 16 or 32 or 64;
+        && EdgePermute.Supports(shape.RhsLength * sizeof(T));
 
     /// <summary>
     /// dx [rev.NumRows, OutLen] and dy [edges, RhsLen] from g [rev.NumCols, OutLen] (already divided by in-degree for
@@ -135,9 +135,9 @@ internal static unsafe class SpmmBackwardKernel
             if (walkOrder.Length < (long)eids.Length * rl)
                 throw new ArgumentException($"the walk-order buffer holds {walkOrder.Length} elements; expected {(long)eids.Length * rl}", nameof(walkOrder));
             var walk = walkOrder[..(eids.Length * rl)];
-            Permute<T>(y, walk, eids, rl, gather: true);
+            EdgePermute.Run<T>(y, walk, eids, rl, gather: true);
             Run(new SparseRows(rev.NumRows, rev.NumCols, rev.IndPtr, rev.Indices, null), shape, op, x, walk, g, dx, walk);
-            Permute<T>(walk, dy, eids, rl, gather: false);
+            EdgePermute.Run<T>(walk, dy, eids, rl, gather: false);
             return;
         }
         var perElement = plan.Rhs.Mode == LoadMode.Contiguous ? 1 : SlotsPerElement<T>(shape, plan.Slots);
@@ -155,51 +155,6 @@ internal static unsafe class SpmmBackwardKernel
                 default: ByRhs<T, EdgeOp.Div>(a, plan, perElement, identity, bounds); break;
             }
         }
-    }
-
-    /// <summary>
-    /// Rows of <paramref name="rowLength"/> elements: to[k] = from[eids[k]] (gather) or to[eids[k]] = from[k]
-    /// (scatter), for every entry k; a permutation, so the chunks write disjoint rows. Each row (4 to 64 bytes) moves
-    /// as one scalar or vector.
-    /// </summary>
-    private static void Permute<T>(ReadOnlySpan<T> from, Span<T> to, int[] eids, int rowLength, bool gather) where T : unmanaged
-    {
-        fixed (T* pf = from, pt = to)
-        fixed (int* pe = eids)
-        {
-            switch (rowLength * sizeof(T))
-            {
-                case 4: Permute<int>(pf, pt, pe, eids.Length, gather); break;
-                case 8: Permute<long>(pf, pt, pe, eids.Length, gather); break;
-                case 16: Permute<Vector128<byte>>(pf, pt, pe, eids.Length, gather); break;
-                case 32: Permute<Vector256<byte>>(pf, pt, pe, eids.Length, gather); break;
-                case 64: Permute<Vector512<byte>>(pf, pt, pe, eids.Length, gather); break;
-                default:
-                    // NeedsWalkBuffer admits only these sizes (a supported broadcast rhs has 1, 2, 4 or 8 elements).
-                    throw new ArgumentOutOfRangeException(nameof(rowLength), rowLength, "expected rows of 4, 8, 16, 32 or 64 bytes");
-            }
-        }
-    }
-
-    private const int PermuteChunks = 64;
-
-    /// <summary>The permutation with rows of one <typeparamref name="TU"/>.</summary>
-    private static void Permute<TU>(void* from, void* to, int* eids, int count, bool gather) where TU : unmanaged
-    {
-        var f = (TU*)from;
-        var t = (TU*)to;
-        Parallelism.ForChunks(PermuteChunks, c =>
-        {
-            long k0 = (long)count * c / PermuteChunks, k1 = (long)count * (c + 1) / PermuteChunks;
-            if (gather)
-            {
-                for (var k = k0; k < k1; k++) t[k] = f[eids[k]];
-            }
-            else
-            {
-                for (var k = k0; k < k1; k++) t[eids[k]] = f[k];
-            }
-        });
     }
 
     private static void ByRhs<T, TOp>(in Args<T> a, VectorPlan<T> plan, int perElement, bool identity, int[] bounds)
