@@ -37,7 +37,6 @@ internal static unsafe class SpmmBackwardKernel
 {
     private const int MaxSlots = 8;
     private const int PrefetchDistance = SpmmKernel.PrefetchDistance;
-    private const int StagedEntries = 32;
 
     [StructLayout(LayoutKind.Auto)]
     private readonly struct Args<T> where T : unmanaged
@@ -106,11 +105,10 @@ internal static unsafe class SpmmBackwardKernel
 
     /// <summary>
     /// Whether <see cref="Run"/> wants a buffer of [edges, RhsLen] (its <c>walkOrder</c> argument): where the reversed
-    /// graph's edge ids are a permutation and the rhs rows are short.
+    /// graph's edge ids are a permutation and the rhs rows are short (broadcast over the output row).
     /// </summary>
     public static bool NeedsWalkBuffer<T>(in SparseRows rev, FeatureBroadcast shape) where T : unmanaged =>
-        rev.EdgeIds is not null && VectorPlan<T>.Create(shape).Rhs.Mode != LoadMode.Contiguous
-        && EdgePermute.Supports(shape.RhsLength * sizeof(T));
+        rev.EdgeIds is not null && VectorPlan<T>.Create(shape).Rhs.Mode != LoadMode.Contiguous;
 
     /// <summary>
     /// dx [rev.NumRows, OutLen] and dy [edges, RhsLen] from g [rev.NumCols, OutLen] (already divided by in-degree for
@@ -266,13 +264,6 @@ internal static unsafe class SpmmBackwardKernel
         var rBytes = a.RhsLen * sizeof(T);
         var yBase = a.Y + (TR.UsesBase ? a.ROff[0] : 0);
         var zero = Vector512<T>.Zero;
-        // A short rhs row (a weight per edge or per head) read through edge ids is one random access per entry whose
-        // miss the entry's arithmetic waits on, and the prefetches of the wide g rows leave it few line buffers. So it is
-        // gathered first, StagedEntries at a time, by a tight loop whose misses overlap, into a buffer on the stack.
-        var stage = !contiguousR && typeof(TE) == typeof(EdgeMap.Mapped);
-        var staged = stackalloc T[StagedEntries * Vector512<T>.Count];
-        var stagedBase = staged + (TR.UsesBase ? a.ROff[0] : 0);
-        var stageMask = Simd.LaneMask<T>(a.RhsLen);
 
         for (var r = r0; r < r1; r++)
         {
@@ -291,283 +282,273 @@ internal static unsafe class SpmmBackwardKernel
                 if (n > 7) x7 = tail && n == 8 ? Simd.LoadPartial(xr + 7 * v, tm, tc) : Vector512.Load(xr + 7 * v);
             }
             Vector512<T> c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero;
-            for (var kc = k0; kc < k1; kc += StagedEntries)
+            for (var k = k0; k < k1; k++)
             {
-                var kEnd = Math.Min(k1, kc + StagedEntries);
-                if (stage)
+                if (prefetch)
                 {
-                    for (var k = kc; k < kEnd; k++)
-                        Vector512.Store(Simd.LoadPartial(a.Y + eids[k] * rLen, stageMask, a.RhsLen), staged + (k - kc) * v);
+                    PrefetchRow<T, TW>(a.G + idx[k + PrefetchDistance] * len);
+                    var ep = TE.Edge(k + PrefetchDistance, eids);
+                    Simd.PrefetchLines((byte*)(a.Y + ep * rLen), rBytes);
+                    Simd.PrefetchLines((byte*)(a.DY + ep * rLen), rBytes);
                 }
-                for (var k = kc; k < kEnd; k++)
+                var e = TE.Edge(k, eids);
+                var gr = a.G + idx[k] * len;
+                var yr = yBase + e * rLen;
+                var dyr = a.DY + e * rLen;
+                Vector512<T> yp = default;
+                if (prepR) yp = TR.Prepare(yr, rrm, a.RhsLen);
+                Vector512<T> e0 = zero, e1 = zero, e2 = zero, e3 = zero, e4 = zero, e5 = zero, e6 = zero, e7 = zero;
                 {
-                    if (prefetch)
+                    Vector512<T> gv, yv;
+                    if (tail && n == 1)
                     {
-                        PrefetchRow<T, TW>(a.G + idx[k + PrefetchDistance] * len);
-                        var ep = TE.Edge(k + PrefetchDistance, eids);
-                        if (!stage) Simd.PrefetchLines((byte*)(a.Y + ep * rLen), rBytes);
-                        Simd.PrefetchLines((byte*)(a.DY + ep * rLen), rBytes);
+                        gv = Simd.LoadPartial(gr + 0 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 0, ro0, ri0, tm, tc);
                     }
-                    var e = TE.Edge(k, eids);
-                    var gr = a.G + idx[k] * len;
-                    var yr = yBase + e * rLen;
-                    if (stage) yr = stagedBase + (k - kc) * v;
-                    var dyr = a.DY + e * rLen;
-                    Vector512<T> yp = default;
-                    if (prepR) yp = TR.Prepare(yr, rrm, a.RhsLen);
-                    Vector512<T> e0 = zero, e1 = zero, e2 = zero, e3 = zero, e4 = zero, e5 = zero, e6 = zero, e7 = zero;
+                    else
                     {
-                        Vector512<T> gv, yv;
-                        if (tail && n == 1)
-                        {
-                            gv = Simd.LoadPartial(gr + 0 * v, tm, tc);
-                            yv = TR.LoadTail(yr, yp, 0, ro0, ri0, tm, tc);
-                        }
-                        else
-                        {
-                            gv = Vector512.Load(gr + 0 * v);
-                            yv = TR.Load(yr, yp, 0, ro0, ri0);
-                        }
-                        c0 = LhsGrad<T, TOp>(c0, gv, yv);
-                        if (contiguousR)
-                        {
-                            if (tail && n == 1) Simd.StorePartial(dyr + 0 * v, RhsGrad<T, TOp>(x0, gv, yv), tm, tc);
-                            else Vector512.Store(RhsGrad<T, TOp>(x0, gv, yv), dyr + 0 * v);
-                        }
-                        else
-                        {
-                            if (0 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x0, gv, yv);
-                            else if (0 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x0, gv, yv);
-                            else if (0 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x0, gv, yv);
-                            else if (0 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x0, gv, yv);
-                            else if (0 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x0, gv, yv);
-                            else if (0 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x0, gv, yv);
-                            else if (0 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x0, gv, yv);
-                            else if (0 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x0, gv, yv);
-                        }
+                        gv = Vector512.Load(gr + 0 * v);
+                        yv = TR.Load(yr, yp, 0, ro0, ri0);
                     }
-                    if (n > 1)
+                    c0 = LhsGrad<T, TOp>(c0, gv, yv);
+                    if (contiguousR)
                     {
-                        Vector512<T> gv, yv;
-                        if (tail && n == 2)
-                        {
-                            gv = Simd.LoadPartial(gr + 1 * v, tm, tc);
-                            yv = TR.LoadTail(yr, yp, 1, ro1, ri1, tm, tc);
-                        }
-                        else
-                        {
-                            gv = Vector512.Load(gr + 1 * v);
-                            yv = TR.Load(yr, yp, 1, ro1, ri1);
-                        }
-                        c1 = LhsGrad<T, TOp>(c1, gv, yv);
-                        if (contiguousR)
-                        {
-                            if (tail && n == 2) Simd.StorePartial(dyr + 1 * v, RhsGrad<T, TOp>(x1, gv, yv), tm, tc);
-                            else Vector512.Store(RhsGrad<T, TOp>(x1, gv, yv), dyr + 1 * v);
-                        }
-                        else
-                        {
-                            if (1 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x1, gv, yv);
-                            else if (1 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x1, gv, yv);
-                            else if (1 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x1, gv, yv);
-                            else if (1 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x1, gv, yv);
-                            else if (1 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x1, gv, yv);
-                            else if (1 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x1, gv, yv);
-                            else if (1 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x1, gv, yv);
-                            else if (1 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x1, gv, yv);
-                        }
+                        if (tail && n == 1) Simd.StorePartial(dyr + 0 * v, RhsGrad<T, TOp>(x0, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x0, gv, yv), dyr + 0 * v);
                     }
-                    if (n > 2)
+                    else
                     {
-                        Vector512<T> gv, yv;
-                        if (tail && n == 3)
-                        {
-                            gv = Simd.LoadPartial(gr + 2 * v, tm, tc);
-                            yv = TR.LoadTail(yr, yp, 2, ro2, ri2, tm, tc);
-                        }
-                        else
-                        {
-                            gv = Vector512.Load(gr + 2 * v);
-                            yv = TR.Load(yr, yp, 2, ro2, ri2);
-                        }
-                        c2 = LhsGrad<T, TOp>(c2, gv, yv);
-                        if (contiguousR)
-                        {
-                            if (tail && n == 3) Simd.StorePartial(dyr + 2 * v, RhsGrad<T, TOp>(x2, gv, yv), tm, tc);
-                            else Vector512.Store(RhsGrad<T, TOp>(x2, gv, yv), dyr + 2 * v);
-                        }
-                        else
-                        {
-                            if (2 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x2, gv, yv);
-                            else if (2 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x2, gv, yv);
-                            else if (2 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x2, gv, yv);
-                            else if (2 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x2, gv, yv);
-                            else if (2 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x2, gv, yv);
-                            else if (2 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x2, gv, yv);
-                            else if (2 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x2, gv, yv);
-                            else if (2 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x2, gv, yv);
-                        }
+                        if (0 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x0, gv, yv);
+                        else if (0 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x0, gv, yv);
+                        else if (0 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x0, gv, yv);
+                        else if (0 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x0, gv, yv);
+                        else if (0 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x0, gv, yv);
+                        else if (0 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x0, gv, yv);
+                        else if (0 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x0, gv, yv);
+                        else if (0 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x0, gv, yv);
                     }
-                    if (n > 3)
+                }
+                if (n > 1)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 2)
                     {
-                        Vector512<T> gv, yv;
-                        if (tail && n == 4)
-                        {
-                            gv = Simd.LoadPartial(gr + 3 * v, tm, tc);
-                            yv = TR.LoadTail(yr, yp, 3, ro3, ri3, tm, tc);
-                        }
-                        else
-                        {
-                            gv = Vector512.Load(gr + 3 * v);
-                            yv = TR.Load(yr, yp, 3, ro3, ri3);
-                        }
-                        c3 = LhsGrad<T, TOp>(c3, gv, yv);
-                        if (contiguousR)
-                        {
-                            if (tail && n == 4) Simd.StorePartial(dyr + 3 * v, RhsGrad<T, TOp>(x3, gv, yv), tm, tc);
-                            else Vector512.Store(RhsGrad<T, TOp>(x3, gv, yv), dyr + 3 * v);
-                        }
-                        else
-                        {
-                            if (3 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x3, gv, yv);
-                            else if (3 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x3, gv, yv);
-                            else if (3 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x3, gv, yv);
-                            else if (3 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x3, gv, yv);
-                            else if (3 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x3, gv, yv);
-                            else if (3 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x3, gv, yv);
-                            else if (3 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x3, gv, yv);
-                            else if (3 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x3, gv, yv);
-                        }
+                        gv = Simd.LoadPartial(gr + 1 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 1, ro1, ri1, tm, tc);
                     }
-                    if (n > 4)
+                    else
                     {
-                        Vector512<T> gv, yv;
-                        if (tail && n == 5)
-                        {
-                            gv = Simd.LoadPartial(gr + 4 * v, tm, tc);
-                            yv = TR.LoadTail(yr, yp, 4, ro4, ri4, tm, tc);
-                        }
-                        else
-                        {
-                            gv = Vector512.Load(gr + 4 * v);
-                            yv = TR.Load(yr, yp, 4, ro4, ri4);
-                        }
-                        c4 = LhsGrad<T, TOp>(c4, gv, yv);
-                        if (contiguousR)
-                        {
-                            if (tail && n == 5) Simd.StorePartial(dyr + 4 * v, RhsGrad<T, TOp>(x4, gv, yv), tm, tc);
-                            else Vector512.Store(RhsGrad<T, TOp>(x4, gv, yv), dyr + 4 * v);
-                        }
-                        else
-                        {
-                            if (4 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x4, gv, yv);
-                            else if (4 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x4, gv, yv);
-                            else if (4 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x4, gv, yv);
-                            else if (4 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x4, gv, yv);
-                            else if (4 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x4, gv, yv);
-                            else if (4 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x4, gv, yv);
-                            else if (4 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x4, gv, yv);
-                            else if (4 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x4, gv, yv);
-                        }
+                        gv = Vector512.Load(gr + 1 * v);
+                        yv = TR.Load(yr, yp, 1, ro1, ri1);
                     }
-                    if (n > 5)
+                    c1 = LhsGrad<T, TOp>(c1, gv, yv);
+                    if (contiguousR)
                     {
-                        Vector512<T> gv, yv;
-                        if (tail && n == 6)
-                        {
-                            gv = Simd.LoadPartial(gr + 5 * v, tm, tc);
-                            yv = TR.LoadTail(yr, yp, 5, ro5, ri5, tm, tc);
-                        }
-                        else
-                        {
-                            gv = Vector512.Load(gr + 5 * v);
-                            yv = TR.Load(yr, yp, 5, ro5, ri5);
-                        }
-                        c5 = LhsGrad<T, TOp>(c5, gv, yv);
-                        if (contiguousR)
-                        {
-                            if (tail && n == 6) Simd.StorePartial(dyr + 5 * v, RhsGrad<T, TOp>(x5, gv, yv), tm, tc);
-                            else Vector512.Store(RhsGrad<T, TOp>(x5, gv, yv), dyr + 5 * v);
-                        }
-                        else
-                        {
-                            if (5 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x5, gv, yv);
-                            else if (5 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x5, gv, yv);
-                            else if (5 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x5, gv, yv);
-                            else if (5 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x5, gv, yv);
-                            else if (5 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x5, gv, yv);
-                            else if (5 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x5, gv, yv);
-                            else if (5 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x5, gv, yv);
-                            else if (5 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x5, gv, yv);
-                        }
+                        if (tail && n == 2) Simd.StorePartial(dyr + 1 * v, RhsGrad<T, TOp>(x1, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x1, gv, yv), dyr + 1 * v);
                     }
-                    if (n > 6)
+                    else
                     {
-                        Vector512<T> gv, yv;
-                        if (tail && n == 7)
-                        {
-                            gv = Simd.LoadPartial(gr + 6 * v, tm, tc);
-                            yv = TR.LoadTail(yr, yp, 6, ro6, ri6, tm, tc);
-                        }
-                        else
-                        {
-                            gv = Vector512.Load(gr + 6 * v);
-                            yv = TR.Load(yr, yp, 6, ro6, ri6);
-                        }
-                        c6 = LhsGrad<T, TOp>(c6, gv, yv);
-                        if (contiguousR)
-                        {
-                            if (tail && n == 7) Simd.StorePartial(dyr + 6 * v, RhsGrad<T, TOp>(x6, gv, yv), tm, tc);
-                            else Vector512.Store(RhsGrad<T, TOp>(x6, gv, yv), dyr + 6 * v);
-                        }
-                        else
-                        {
-                            if (6 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x6, gv, yv);
-                            else if (6 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x6, gv, yv);
-                            else if (6 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x6, gv, yv);
-                            else if (6 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x6, gv, yv);
-                            else if (6 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x6, gv, yv);
-                            else if (6 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x6, gv, yv);
-                            else if (6 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x6, gv, yv);
-                            else if (6 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x6, gv, yv);
-                        }
+                        if (1 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x1, gv, yv);
+                        else if (1 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x1, gv, yv);
+                        else if (1 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x1, gv, yv);
+                        else if (1 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x1, gv, yv);
+                        else if (1 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x1, gv, yv);
+                        else if (1 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x1, gv, yv);
+                        else if (1 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x1, gv, yv);
+                        else if (1 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x1, gv, yv);
                     }
-                    if (n > 7)
+                }
+                if (n > 2)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 3)
                     {
-                        Vector512<T> gv, yv;
-                        if (tail && n == 8)
-                        {
-                            gv = Simd.LoadPartial(gr + 7 * v, tm, tc);
-                            yv = TR.LoadTail(yr, yp, 7, ro7, ri7, tm, tc);
-                        }
-                        else
-                        {
-                            gv = Vector512.Load(gr + 7 * v);
-                            yv = TR.Load(yr, yp, 7, ro7, ri7);
-                        }
-                        c7 = LhsGrad<T, TOp>(c7, gv, yv);
-                        if (contiguousR)
-                        {
-                            if (tail && n == 8) Simd.StorePartial(dyr + 7 * v, RhsGrad<T, TOp>(x7, gv, yv), tm, tc);
-                            else Vector512.Store(RhsGrad<T, TOp>(x7, gv, yv), dyr + 7 * v);
-                        }
-                        else
-                        {
-                            if (7 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x7, gv, yv);
-                            else if (7 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x7, gv, yv);
-                            else if (7 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x7, gv, yv);
-                            else if (7 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x7, gv, yv);
-                            else if (7 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x7, gv, yv);
-                            else if (7 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x7, gv, yv);
-                            else if (7 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x7, gv, yv);
-                            else if (7 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x7, gv, yv);
-                        }
+                        gv = Simd.LoadPartial(gr + 2 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 2, ro2, ri2, tm, tc);
                     }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 2 * v);
+                        yv = TR.Load(yr, yp, 2, ro2, ri2);
+                    }
+                    c2 = LhsGrad<T, TOp>(c2, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 3) Simd.StorePartial(dyr + 2 * v, RhsGrad<T, TOp>(x2, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x2, gv, yv), dyr + 2 * v);
+                    }
+                    else
+                    {
+                        if (2 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x2, gv, yv);
+                        else if (2 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x2, gv, yv);
+                        else if (2 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x2, gv, yv);
+                        else if (2 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x2, gv, yv);
+                        else if (2 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x2, gv, yv);
+                        else if (2 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x2, gv, yv);
+                        else if (2 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x2, gv, yv);
+                        else if (2 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x2, gv, yv);
+                    }
+                }
+                if (n > 3)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 4)
+                    {
+                        gv = Simd.LoadPartial(gr + 3 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 3, ro3, ri3, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 3 * v);
+                        yv = TR.Load(yr, yp, 3, ro3, ri3);
+                    }
+                    c3 = LhsGrad<T, TOp>(c3, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 4) Simd.StorePartial(dyr + 3 * v, RhsGrad<T, TOp>(x3, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x3, gv, yv), dyr + 3 * v);
+                    }
+                    else
+                    {
+                        if (3 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x3, gv, yv);
+                        else if (3 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x3, gv, yv);
+                        else if (3 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x3, gv, yv);
+                        else if (3 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x3, gv, yv);
+                        else if (3 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x3, gv, yv);
+                        else if (3 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x3, gv, yv);
+                        else if (3 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x3, gv, yv);
+                        else if (3 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x3, gv, yv);
+                    }
+                }
+                if (n > 4)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 5)
+                    {
+                        gv = Simd.LoadPartial(gr + 4 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 4, ro4, ri4, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 4 * v);
+                        yv = TR.Load(yr, yp, 4, ro4, ri4);
+                    }
+                    c4 = LhsGrad<T, TOp>(c4, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 5) Simd.StorePartial(dyr + 4 * v, RhsGrad<T, TOp>(x4, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x4, gv, yv), dyr + 4 * v);
+                    }
+                    else
+                    {
+                        if (4 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x4, gv, yv);
+                        else if (4 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x4, gv, yv);
+                        else if (4 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x4, gv, yv);
+                        else if (4 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x4, gv, yv);
+                        else if (4 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x4, gv, yv);
+                        else if (4 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x4, gv, yv);
+                        else if (4 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x4, gv, yv);
+                        else if (4 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x4, gv, yv);
+                    }
+                }
+                if (n > 5)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 6)
+                    {
+                        gv = Simd.LoadPartial(gr + 5 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 5, ro5, ri5, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 5 * v);
+                        yv = TR.Load(yr, yp, 5, ro5, ri5);
+                    }
+                    c5 = LhsGrad<T, TOp>(c5, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 6) Simd.StorePartial(dyr + 5 * v, RhsGrad<T, TOp>(x5, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x5, gv, yv), dyr + 5 * v);
+                    }
+                    else
+                    {
+                        if (5 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x5, gv, yv);
+                        else if (5 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x5, gv, yv);
+                        else if (5 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x5, gv, yv);
+                        else if (5 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x5, gv, yv);
+                        else if (5 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x5, gv, yv);
+                        else if (5 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x5, gv, yv);
+                        else if (5 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x5, gv, yv);
+                        else if (5 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x5, gv, yv);
+                    }
+                }
+                if (n > 6)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 7)
+                    {
+                        gv = Simd.LoadPartial(gr + 6 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 6, ro6, ri6, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 6 * v);
+                        yv = TR.Load(yr, yp, 6, ro6, ri6);
+                    }
+                    c6 = LhsGrad<T, TOp>(c6, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 7) Simd.StorePartial(dyr + 6 * v, RhsGrad<T, TOp>(x6, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x6, gv, yv), dyr + 6 * v);
+                    }
+                    else
+                    {
+                        if (6 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x6, gv, yv);
+                        else if (6 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x6, gv, yv);
+                        else if (6 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x6, gv, yv);
+                        else if (6 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x6, gv, yv);
+                        else if (6 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x6, gv, yv);
+                        else if (6 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x6, gv, yv);
+                        else if (6 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x6, gv, yv);
+                        else if (6 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x6, gv, yv);
+                    }
+                }
+                if (n > 7)
+                {
+                    Vector512<T> gv, yv;
+                    if (tail && n == 8)
+                    {
+                        gv = Simd.LoadPartial(gr + 7 * v, tm, tc);
+                        yv = TR.LoadTail(yr, yp, 7, ro7, ri7, tm, tc);
+                    }
+                    else
+                    {
+                        gv = Vector512.Load(gr + 7 * v);
+                        yv = TR.Load(yr, yp, 7, ro7, ri7);
+                    }
+                    c7 = LhsGrad<T, TOp>(c7, gv, yv);
+                    if (contiguousR)
+                    {
+                        if (tail && n == 8) Simd.StorePartial(dyr + 7 * v, RhsGrad<T, TOp>(x7, gv, yv), tm, tc);
+                        else Vector512.Store(RhsGrad<T, TOp>(x7, gv, yv), dyr + 7 * v);
+                    }
+                    else
+                    {
+                        if (7 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x7, gv, yv);
+                        else if (7 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x7, gv, yv);
+                        else if (7 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x7, gv, yv);
+                        else if (7 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x7, gv, yv);
+                        else if (7 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x7, gv, yv);
+                        else if (7 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x7, gv, yv);
+                        else if (7 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x7, gv, yv);
+                        else if (7 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x7, gv, yv);
+                    }
+                }
 
-                    // The heads' lane sums, four at a time (they were a sixth of the backward on the 20M-edge uniform
-                    // graph, H = 4, D = 32, as separate reductions).
-                    if (!contiguousR) Simd.StoreLaneSums(dyr, heads, e0, e1, e2, e3, e4, e5, e6, e7);
-                }
+                // The heads' lane sums, four at a time (they were a sixth of the backward on the 20M-edge uniform
+                // graph, H = 4, D = 32, as separate reductions).
+                if (!contiguousR) Simd.StoreLaneSums(dyr, heads, e0, e1, e2, e3, e4, e5, e6, e7);
             }
             var dxr = a.DX + r * len;
             StoreSlot(dxr + 0 * v, c0, tail && n == 1, tm, tc);
