@@ -7,10 +7,7 @@ internal static class Measure
 {
     /// <summary>Median milliseconds of <paramref name="body"/> over <paramref name="reps"/> runs after
     /// <paramref name="warmup"/> untimed ones; stops early once <paramref name="budgetSeconds"/> is spent (at least 3 runs).</summary>
-    public static double MedianMs(Action body, int warmup = 2, int reps = 10, double budgetSeconds = 20) =>
-        MedianMs(body, warmup, reps, budgetSeconds, collectFirst: false);
-
-    private static double MedianMs(Action body, int warmup, int reps, double budgetSeconds, bool collectFirst)
+    public static double MedianMs(Action body, int warmup = 2, int reps = 10, double budgetSeconds = 20)
     {
         ArgumentNullException.ThrowIfNull(body);
         for (var i = 0; i < warmup; i++) body();
@@ -18,7 +15,6 @@ internal static class Measure
         var total = Stopwatch.StartNew();
         for (var i = 0; i < reps; i++)
         {
-            if (collectFirst) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
             var sw = Stopwatch.StartNew();
             body();
             times.Add(sw.Elapsed.TotalMilliseconds);
@@ -28,22 +24,16 @@ internal static class Measure
     }
 
     /// <summary>
-    /// Median milliseconds of <paramref name="body"/> as in a steady training loop: an untimed full collection runs
-    /// before each run, so the run's outputs reuse memory this process already holds.
+    /// Medians of <paramref name="first"/> and <paramref name="second"/> timed in alternation, for a ratio of the two:
+    /// this machine's second core comes and goes, and two medians taken a minute apart compare machine states as much
+    /// as code. Each run is timed as in a steady training loop: an untimed full collection goes before it, so its
+    /// outputs reuse memory this process already holds.
     /// </summary>
     /// <remarks>For ops whose outputs are hundreds of MB. Left to itself the GC lets the heap grow to several times the
     /// live data before a full collection, so for the first dozen runs each new output lands on memory the process
     /// never touched, and on this VM the first write of such memory costs up to ~2 ms per MB (guest and host page
     /// faults), more than the kernel: a g-SpMM backward on 20M edges, F = 128, took 0.9-1.5 s in that phase and
     /// 0.22-0.33 s once the heap cycled in memory it held (measured with /proc/self/stat fault counts).</remarks>
-    public static double SteadyMedianMs(Action body, int warmup = 2, int reps = 10, double budgetSeconds = 20) =>
-        MedianMs(body, warmup, reps, budgetSeconds, collectFirst: true);
-
-    /// <summary>
-    /// Medians of <paramref name="first"/> and <paramref name="second"/> timed in alternation, each after an untimed
-    /// full collection as in <see cref="SteadyMedianMs"/>: for a ratio of the two, since this machine's second core
-    /// comes and goes and two medians taken a minute apart compare machine states as much as code.
-    /// </summary>
     public static (double First, double Second) AlternatingMedianMs(Action first, Action second, int warmup = 1, int rounds = 9,
         double budgetSeconds = 40)
     {
@@ -59,17 +49,20 @@ internal static class Measure
         var total = Stopwatch.StartNew();
         for (var i = 0; i < rounds; i++)
         {
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
-            var sw = Stopwatch.StartNew();
-            first();
-            a.Add(sw.Elapsed.TotalMilliseconds);
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
-            sw.Restart();
-            second();
-            b.Add(sw.Elapsed.TotalMilliseconds);
+            a.Add(SteadyRunMs(first));
+            b.Add(SteadyRunMs(second));
             if (i >= 2 && total.Elapsed.TotalSeconds > budgetSeconds) break;
         }
         return (Median(a), Median(b));
+    }
+
+    /// <summary>One timed run after an untimed full collection.</summary>
+    private static double SteadyRunMs(Action body)
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+        var sw = Stopwatch.StartNew();
+        body();
+        return sw.Elapsed.TotalMilliseconds;
     }
 
     public static double Median(IReadOnlyList<double> values)

@@ -89,15 +89,17 @@ internal sealed class SpmmBench : IBench
             if (cases.Contains("copy_u"))
             {
                 var key = $"copy_u-sum-{name}-F{f}";
-                res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
+                // One alternating measurement serves the forward row and the backward row's peer.
                 backward[key] = BackwardAndForward(() => SparseOps.GSpMM(g, BinaryOp.CopyLhs, ReduceOp.Sum, x, null));
+                res[key] = backward[key].Forward;
                 kernelOnly[key + "-backward"] = KernelOnly(Sparse.Kernels.CsrInfo.Transpose(g), BinaryOp.CopyLhs, x, null);
             }
             if (cases.Contains("weighted"))
             {
                 var key = $"weighted-sum-{name}-F{f}";
-                res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
+                // One alternating measurement serves the forward row and the backward row's peer.
                 backward[key] = BackwardAndForward(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, weights));
+                res[key] = backward[key].Forward;
             }
             if (cases.Contains("weighted_grad"))
             {
@@ -128,8 +130,9 @@ internal sealed class SpmmBench : IBench
             var x = SparseBenchSupport.Features([n, 4, 32], 2).RequireGrad();
             var w = SparseBenchSupport.Features([e, 4, 1], 3).RequireGrad();
             var key = $"u_mul_e-sum-{name}-H4D32";
-            res[key] = Measure.SteadyMedianMs(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
+            // One alternating measurement serves the forward row and the backward row's peer.
             backward[key] = BackwardAndForward(() => SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w));
+            res[key] = backward[key].Forward;
         }
         return res;
     }
