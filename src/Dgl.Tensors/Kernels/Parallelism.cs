@@ -7,7 +7,8 @@ namespace Dgl.Tensors.Kernels;
 /// <see cref="For"/> cuts work by thread count, so its body must compute each output element the same way
 /// wherever the chunk boundaries fall (elementwise work, row-wise work). Reductions that combine partial results
 /// use <see cref="ForChunks"/> with a chunking fixed by the problem size and combine the chunks in order, so that
-/// results are bit-identical whatever <see cref="MaxThreads"/> is.
+/// results are bit-identical whatever <see cref="MaxThreads"/> is. The chunks run on the caller and on dedicated
+/// workers (<see cref="WorkerPool"/>), which spin for 100 µs after each kernel before they sleep.
 /// </remarks>
 public static class Parallelism
 {
@@ -55,12 +56,7 @@ public static class Parallelism
             body(0, count);
             return;
         }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
-        {
-            var start = (int)((long)count * c / chunks);
-            var end = (int)((long)count * (c + 1) / chunks);
-            body(start, end);
-        });
+        Run(chunks, threads, c => body((int)((long)count * c / chunks), (int)((long)count * (c + 1) / chunks)));
     }
 
     /// <summary>
@@ -76,7 +72,25 @@ public static class Parallelism
             for (var c = 0; c < chunks; c++) body(c);
             return;
         }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = s_maxThreads }, body);
+        Run(chunks, s_maxThreads, body);
+    }
+
+    /// <summary>
+    /// The chunks on the worker pool; where it is taken (another thread's kernel, or a kernel called from inside a
+    /// chunk), on the thread pool. Either way an exception from a chunk comes out as itself (the first one, when
+    /// several chunks throw), not wrapped.
+    /// </summary>
+    private static void Run(int chunks, int threads, Action<int> body)
+    {
+        if (WorkerPool.Shared.TryRun(chunks, threads, body)) return;
+        try
+        {
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
 
     /// <summary>Grain (elements per chunk) below which elementwise kernels stay on one thread.</summary>
