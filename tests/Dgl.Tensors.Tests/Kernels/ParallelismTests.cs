@@ -31,9 +31,11 @@ public class ParallelismTests
     {
         WithThreads(Threads, () =>
         {
-            // Many jobs in a row, so that workers are caught spinning, asleep and waking up between them.
+            // Many jobs in a row, with a pause longer than the workers' spin now and then, so that they are caught
+            // spinning, asleep and waking up between jobs.
             for (var round = 0; round < 2000; round++)
             {
+                if (round % 50 == 0) Thread.Sleep(2);
                 var chunks = 2 + round % 37;
                 var hits = new int[chunks];
                 Parallelism.ForChunks(chunks, c => Interlocked.Increment(ref hits[c]));
