@@ -88,7 +88,8 @@ public class ParallelismTests
             Assert.True(DateTime.UtcNow < deadline, "the pool stayed busy for a minute");
             Thread.Sleep(1);
         }
-        Assert.Equal(1, others);
+        // The worker may have taken both chunks before the caller took one.
+        Assert.InRange(others, 1, 2);
     }
 
     [Fact]
