@@ -35,10 +35,10 @@ internal sealed class WorkerPool
     [ThreadStatic] private static bool t_inWorker;
 
     private readonly object _gate = new();
-    private readonly List<Thread> _threads = [];
     private Job? _job;
     private int _busy;
     private int _sleeping;
+    private int _started;
 
     public static WorkerPool Shared { get; } = new();
 
@@ -95,12 +95,10 @@ internal sealed class WorkerPool
 
     private void EnsureWorkers(int count)
     {
-        while (_threads.Count < count)
+        for (; _started < count; _started++)
         {
-            var index = _threads.Count;
-            var thread = new Thread(() => Loop(index)) { IsBackground = true, Name = $"dgl-worker-{index + 1}" };
-            _threads.Add(thread);
-            thread.Start();
+            var index = _started;
+            new Thread(() => Loop(index)) { IsBackground = true, Name = $"dgl-worker-{index + 1}" }.Start();
         }
     }
 
@@ -112,20 +110,17 @@ internal sealed class WorkerPool
         Job? last = null;
         while (true)
         {
-            var job = Volatile.Read(ref _job);
+            Job? job;
+            var start = Stopwatch.GetTimestamp();
+            while ((job = Volatile.Read(ref _job)) == last && spin && Stopwatch.GetTimestamp() - start < SpinTicks)
+                Thread.SpinWait(20);
             if (job == last)
             {
-                var start = Stopwatch.GetTimestamp();
-                while (spin && (job = Volatile.Read(ref _job)) == last && Stopwatch.GetTimestamp() - start < SpinTicks)
-                    Thread.SpinWait(20);
-                if (job == last)
+                lock (_gate)
                 {
-                    lock (_gate)
-                    {
-                        Interlocked.Increment(ref _sleeping);
-                        while ((job = Volatile.Read(ref _job)) == last) Monitor.Wait(_gate);
-                        Interlocked.Decrement(ref _sleeping);
-                    }
+                    Interlocked.Increment(ref _sleeping);
+                    while ((job = Volatile.Read(ref _job)) == last) Monitor.Wait(_gate);
+                    Interlocked.Decrement(ref _sleeping);
                 }
             }
             last = job;
