@@ -282,6 +282,22 @@ public class AttentionConvTests
     }
 
     [Fact]
+    public void GatV2AndDotGatRunOnZeroInDegreeNodesWhenAllowed()
+    {
+        // Allowed, the isolated node 4 gets no attention output (no residual, no output bias: 0), and nodes 0..3 get what
+        // the same layer gives on the graph without node 4.
+        var x = Randn(5, 3, 12);
+        var v2 = new GATv2Conv(3, 2, 2, allowZeroInDegree: true, dtype: DType.Float64, generator: new Generator(3));
+        var dot = new DotGatConv(3, 2, 2, allowZeroInDegree: true, dtype: DType.Float64, generator: new Generator(4));
+        foreach (var run in new Func<Graph, Tensor, Tensor>[] { v2.Forward, dot.Forward })
+        {
+            var y = run(WithIsolatedNode(), x).Reshape(5, -1);
+            Assert.All(V(y[4]), v => Assert.Equal(0, v));
+            Close(M(run(Graph4(), x.Slice(0, 4)).Reshape(4, -1)), y.Slice(0, 4), 1e-12);
+        }
+    }
+
+    [Fact]
     public void DotGatHandComputed()
     {
         const int inF = 3, outF = 2, heads = 2;

@@ -226,7 +226,12 @@ public class GMMConvTests
         var fcStd = Math.Sqrt(D(big.Fc.Weight).Select(v => v * v).Average());
         var expectedStd = Math.Sqrt(2) * Math.Sqrt(2.0 / (200 + 150));
         Assert.InRange(fcStd, 0.95 * expectedStd, 1.05 * expectedStd);
-        Assert.Throws<ArgumentException>(() => new GMMConv(2, 3, 2, 2).Forward(Four(), Tensor.Ones(4, 2), Tensor.Ones(6, 2)));
+        ConvFixtures.AssertZeroInDegreeError(() => new GMMConv(2, 3, 2, 2).Forward(Four(), Tensor.Ones(4, 2), Tensor.Ones(6, 2)));
+        // Allowed, node 3 (no in-edge) gets the empty mean, 0, plus the zero bias; the others are unaffected.
+        var allowed = new GMMConv(2, 3, 2, 2, "mean", allowZeroInDegree: true, dtype: DType.Float64, generator: new Generator(4));
+        var y = D(allowed.Forward(Four(), Rand(10, 4, 2), Rand(11, 6, 2)));
+        Close([0, 0, 0], y[9..]);
+        Assert.Contains(y[..9], v => v != 0);
         Assert.Equal(new Shape(3, 3), new GMMConv(2, 3, 2, 2).Forward(Block(), Tensor.Ones(5, 2), Tensor.Ones(7, 2)).Shape);
     }
 }
@@ -247,6 +252,32 @@ public class AGNNConvTests
     }
 
     [Fact]
+    public void MatchesCosineAttentionReference()
+    {
+        // h_v = Σ_u softmax_u(β cos(x_v, x_u)) x_u over v's in-edges, in double, on 3-wide features.
+        const double beta = 1.7;
+        var g = Random(6, 9, 5);
+        var x = Rand(12, 6, 3);
+        var h = D(new AGNNConv(initBeta: beta, dtype: DType.Float64).Forward(g, x));
+        var xs = D(x);
+        double Cos(int a, int b)
+        {
+            double dot = 0, na = 0, nb = 0;
+            for (var i = 0; i < 3; i++) { dot += xs[a * 3 + i] * xs[b * 3 + i]; na += xs[a * 3 + i] * xs[a * 3 + i]; nb += xs[b * 3 + i] * xs[b * 3 + i]; }
+            return dot / (Math.Sqrt(na) * Math.Sqrt(nb));
+        }
+        var expected = new double[6 * 3];
+        foreach (var (v, list) in InEdges(g).Select((l, v) => (v, l)))
+        {
+            var scores = list.Select(p => Math.Exp(beta * Cos(v, p.Src))).ToArray();
+            var total = scores.Sum();
+            for (var k = 0; k < list.Count; k++)
+                for (var i = 0; i < 3; i++) expected[v * 3 + i] += scores[k] / total * xs[list[k].Src * 3 + i];
+        }
+        Close(expected, h, 1e-12);
+    }
+
+    [Fact]
     public void GradientsBlocksAndErrors()
     {
         var g = Random(6, 9, 3);
@@ -255,12 +286,70 @@ public class AGNNConvTests
         GradCheck.Assert(t => conv.Forward(g, t[0]), [x, conv.Beta]);
         Assert.Single(conv.Parameters());
         Assert.Empty(new AGNNConv(learnBeta: false).Parameters());
-        var e = Assert.Throws<ArgumentException>(() => conv.Forward(Four(), Rand(5, 4, 3)));
-        Assert.Contains("0-in-degree", e.Message, StringComparison.Ordinal);
+        ConvFixtures.AssertZeroInDegreeError(() => conv.Forward(Four(), Rand(5, 4, 3)));
         Assert.Equal(new Shape(4, 3), new AGNNConv(allowZeroInDegree: true, dtype: DType.Float64).Forward(Four(), Rand(5, 4, 3)).Shape);
         Assert.Equal(new Shape(3, 2), new AGNNConv().Forward(Block(), Tensor.Ones(5, 2)).Shape);
         conv.Beta.AsSpan<double>()[0] = 4;
         conv.ResetParameters();
         Assert.Equal(1.0, conv.Beta.ToDouble());
+    }
+}
+
+/// <summary>
+/// The bipartite (source, destination) overloads against the homogeneous graph they stand for: users 0..3 and items
+/// 4..6 as one node set, features stacked, the same edges in the same order; the items' rows must match.
+/// </summary>
+public class BipartitePairConvTests
+{
+    private static readonly int[] BipSrc = [0, 1, 3, 2];
+    private static readonly int[] BipDst = [1, 2, 2, 0];
+
+    private static Graph Stacked() => Graph.Create(BipSrc, BipDst.Select(d => d + 4).ToArray(), 7);
+
+    private static Tensor Stack(Tensor src, Tensor dst) => Tensor.Cat([src, dst], 0);
+
+    private static void SameAsItems(Tensor stacked, Tensor pair)
+    {
+        Assert.Equal(3, pair.Size(0));
+        var s = D(stacked);
+        var cols = s.Length / 7;
+        Close(s[(4 * cols)..], D(pair), 1e-12);
+    }
+
+    [Fact]
+    public void NNConvPairMatchesStackedGraph()
+    {
+        var edgeFunc = new Linear(2, 3 * 4, dtype: DType.Float64, generator: new Generator(2));
+        var conv = new NNConv(3, 4, edgeFunc, "sum", residual: true, dtype: DType.Float64, generator: new Generator(3));
+        using (GradMode.NoGrad()) conv.Bias!.CopyFrom(Rand(4, 4));
+        var xs = Rand(5, 4, 3).RequireGrad();
+        var xd = Rand(6, 3, 3).RequireGrad();
+        var ef = Rand(7, 4, 2).RequireGrad();
+        SameAsItems(conv.Forward(Stacked(), Stack(xs, xd), ef), conv.Forward(Bipartite(), (xs, xd), ef));
+        GradCheck.Assert(t => conv.Forward(Bipartite(), (t[0], t[1]), t[2]), [xs, xd, ef, edgeFunc.Weight, conv.ResFc!.Weight]);
+        Assert.Throws<TensorShapeException>(() => conv.Forward(Bipartite(), (xd, xd), ef));
+    }
+
+    [Fact]
+    public void GMMConvPairMatchesStackedGraph()
+    {
+        var conv = new GMMConv(3, 2, dim: 2, nKernels: 3, aggregatorType: "mean", residual: true, allowZeroInDegree: true,
+            dtype: DType.Float64, generator: new Generator(3));
+        using (GradMode.NoGrad()) conv.InvSigma.CopyFrom(Tensor.Uniform(new Shape(3, 2), 0.5, 1.5, DType.Float64, new Generator(4)));
+        var xs = Rand(5, 4, 3).RequireGrad();
+        var xd = Rand(6, 3, 3).RequireGrad();
+        var pseudo = Rand(7, 4, 2).RequireGrad();
+        SameAsItems(conv.Forward(Stacked(), Stack(xs, xd), pseudo), conv.Forward(Bipartite(), (xs, xd), pseudo));
+        GradCheck.Assert(t => conv.Forward(Bipartite(), (t[0], t[1]), t[2]), [xs, xd, pseudo, conv.Mu, conv.InvSigma, conv.Fc.Weight]);
+    }
+
+    [Fact]
+    public void AGNNConvPairMatchesStackedGraph()
+    {
+        var conv = new AGNNConv(initBeta: 0.7, allowZeroInDegree: true, dtype: DType.Float64);
+        var xs = Rand(5, 4, 3).RequireGrad();
+        var xd = Rand(6, 3, 3).RequireGrad();
+        SameAsItems(conv.Forward(Stacked(), Stack(xs, xd)), conv.Forward(Bipartite(), (xs, xd)));
+        GradCheck.Assert(t => conv.Forward(Bipartite(), (t[0], t[1])), [xs, xd, conv.Beta]);
     }
 }

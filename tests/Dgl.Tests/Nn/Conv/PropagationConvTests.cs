@@ -308,4 +308,30 @@ public class PropagationConvTests
         Assert.All(V(big.Bias!), b => Assert.Equal(0, b));
         AssertZeroInDegreeError(() => new GCN2Conv(3, 1).Forward(WithIsolatedNode(), Randn(5, 3, 1, DType.Float32), Randn(5, 3, 2, DType.Float32)));
     }
+
+    [Fact]
+    public void Gcn2AllowedZeroInDegreeAndBlocks()
+    {
+        const double alpha = 0.2;
+        var conv = new GCN2Conv(3, 2, alpha, allowZeroInDegree: true, dtype: DType.Float64, generator: new Generator(7));
+        using (GradMode.NoGrad()) conv.Bias!.CopyFrom(Tensor.Uniform([3], -1, 1, DType.Float64, new Generator(8)));
+        var x = Randn(5, 3, 9);
+        var x0 = Randn(5, 3, 10);
+        // Allowed, the isolated node 4 propagates nothing: its row is the layer applied to α·x0[4] alone; nodes 0..3
+        // get what the graph without node 4 gives them.
+        var y = conv.Forward(WithIsolatedNode(), x, x0);
+        Close(M(conv.Forward(Graph4(), x.Slice(0, 4), x0.Slice(0, 4))), y.Slice(0, 4), 1e-12);
+        var s = Combine(M(x0.Slice(4, 5)), alpha, M(x0.Slice(4, 5)), 0);
+        var row4 = AddBias(Combine(s, 1 - conv.Beta, MatMul(s, M(conv.Weight1)), conv.Beta), V(conv.Bias));
+        Close(row4, y.Slice(4, 5), 1e-12);
+
+        // A block: with edge weights (normalised on both sides, as EdgeWeightNorm("both")) its destinations get what
+        // the same edges give on a homogeneous graph of its 5 source nodes; without them the sources' in-degrees that
+        // DGL's normalisation needs do not exist in a block, and the layer says so.
+        var w = Tensor.Uniform([BlockSrc.Length], 0.5, 2, DType.Float64, new Generator(11));
+        var full = Graph.Create(BlockSrc, BlockDst, 5);
+        Close(M(conv.Forward(full, x, x0, w).Slice(0, 3)), conv.Forward(Block(), x, x0, w), 1e-12);
+        var e = Assert.Throws<ArgumentException>(() => conv.Forward(Block(), x, x0));
+        Assert.Contains("5 sources and 3 destinations", e.Message, StringComparison.Ordinal);
+    }
 }
