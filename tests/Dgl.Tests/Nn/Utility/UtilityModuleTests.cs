@@ -23,6 +23,19 @@ public class EdgePredictorTests
         Assert.Equal(new Shape(2, 3), lin.Forward(a, b).Shape);
         Assert.Equal(new Shape(3, 1), new EdgePredictor("dot", 2, 3).Linear!.Weight.Shape);
         GradCheck.Assert(t => new EdgePredictor("cos").Forward(t[0], t[1]), [a.RequireGrad(), b.RequireGrad()]);
+        // The projection: op(a, b)·Wᵀ (no bias, as DGL's default), in double.
+        var cat = new double[,] { { 1, 2, 4, -1 }, { 3, -1, 0, 2 } };
+        var wt = D(lin.Linear.Weight);
+        var projected = new double[6];
+        for (var r = 0; r < 2; r++)
+            for (var o = 0; o < 3; o++)
+                for (var i = 0; i < 4; i++) projected[r * 3 + o] += cat[r, i] * wt[o * 4 + i];
+        Close(projected, D(lin.Forward(a, b)));
+        foreach (var op in new[] { "dot", "cos", "ele", "cat" })
+        {
+            var p = new EdgePredictor(op, 2, 2, dtype: DType.Float64, generator: new Generator(5));
+            GradCheck.Assert(t => p.Forward(t[0], t[1]), [a.RequireGrad(), b.RequireGrad(), p.Linear!.Weight]);
+        }
         Assert.Throws<ArgumentException>(() => new EdgePredictor("l2"));
         Assert.Throws<TensorShapeException>(() => new EdgePredictor("dot").Forward(a, Tensor.Ones(3, 2)));
     }
@@ -36,9 +49,11 @@ public class JumpingKnowledgeTests
         var h1 = Rand(1, 4, 2);
         var h2 = Rand(2, 4, 2);
         var h3 = Rand(3, 4, 2);
-        Assert.Equal(new Shape(4, 6), new JumpingKnowledge().Forward([h1, h2, h3]).Shape);
-        var max = D(new JumpingKnowledge("max").Forward([h1, h2, h3]));
         var (a, b, c) = (D(h1), D(h2), D(h3));
+        var cat = new JumpingKnowledge().Forward([h1, h2, h3]);
+        Assert.Equal(new Shape(4, 6), cat.Shape);
+        Close(Enumerable.Range(0, 4).SelectMany(n => a[(n * 2)..(n * 2 + 2)].Concat(b[(n * 2)..(n * 2 + 2)]).Concat(c[(n * 2)..(n * 2 + 2)])).ToArray(), D(cat));
+        var max = D(new JumpingKnowledge("max").Forward([h1, h2, h3]));
         Close(Enumerable.Range(0, 8).Select(i => Math.Max(a[i], Math.Max(b[i], c[i]))).ToArray(), max);
         var jk = new JumpingKnowledge("lstm", 2, 3, DType.Float64, new Generator(4));
         Assert.Equal(3, jk.Lstm!.HiddenSize);
@@ -117,7 +132,18 @@ public class HeteroLinearAndEmbeddingTests
         var hl = new HeteroLinear(new Dictionary<string, int>(StringComparer.Ordinal) { ["user"] = 1, ["item"] = 2 }, 3, dtype: DType.Float64, generator: new Generator(1));
         var x = Rand(2, 5, 2);
         var y = hl.Forward(new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["item"] = x });
-        Close(D(hl["item"].Forward(x)), D(y["item"]));
+        // x·Wᵀ + b in double, not through the per-type Linear.
+        var (xw, ww, bw) = (D(x), D(hl["item"].Weight), D(hl["item"].Bias!));
+        var expected = new double[5 * 3];
+        for (var r = 0; r < 5; r++)
+            for (var o = 0; o < 3; o++)
+            {
+                expected[r * 3 + o] = bw[o];
+                for (var i = 0; i < 2; i++) expected[r * 3 + o] += xw[r * 2 + i] * ww[o * 2 + i];
+            }
+        Close(expected, D(y["item"]));
+        var xg = x.RequireGrad();
+        GradCheck.Assert(t => hl.Forward(new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["item"] = t[0] })["item"], [xg, hl["item"].Weight, hl["item"].Bias!]);
         Assert.Equal(["linears.user.weight", "linears.user.bias", "linears.item.weight", "linears.item.bias"], hl.StateDict().Keys.ToArray());
         Assert.Throws<KeyNotFoundException>(() => hl.Forward(new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["shop"] = x }));
 
@@ -127,6 +153,10 @@ public class HeteroLinearAndEmbeddingTests
         var hs = D(h["user"]);
         Close(w[(3 * 40)..(4 * 40)], hs[..40]);
         Close(w[..40], hs[40..80]);
+        // Looking a row up twice sends it the sum of both rows' gradients.
+        var small = new HeteroEmbedding(new Dictionary<string, int>(StringComparer.Ordinal) { ["user"] = 4 }, 3, DType.Float64, new Generator(4));
+        var ids = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["user"] = Tensor.From(new long[] { 3, 0, 3 }) };
+        GradCheck.Assert(t => small.Forward(ids)["user"] * t[0], [Rand(5, 3, 3).RequireGrad(), small.Weight["user"]]);
         var table = D(emb.Weight["item"]);
         Assert.InRange(table.Select(v => v * v).Average(), 0.9, 1.1);   // N(0, 1) at construction, as nn.Embedding
         emb.ResetParameters(new Generator(3));
@@ -154,5 +184,7 @@ public class GraphSequentialTests
         Assert.Equal(new Shape(2, 2), h.Shape);
         Assert.Equal(["0.eps", "0.apply_func.weight", "0.apply_func.bias", "1.eps", "1.apply_func.weight", "1.apply_func.bias"], net.StateDict().Keys.ToArray());
         Assert.Throws<ArgumentException>(() => net.Forward([block1], x5));
+        var xg = x5.RequireGrad();
+        GradCheck.Assert(t => net.Forward([block1, block2], t[0]), [xg, .. net.Parameters()]);
     }
 }
