@@ -27,6 +27,24 @@ public class HeteroGraphConvTests
         new GINConv(new Linear(2, 3, dtype: DType.Float64, generator: new Generator(5)), "max"),
         new GINConv(new Linear(2, 3, dtype: DType.Float64, generator: new Generator(6)), "mean"));
 
+    [Fact]
+    public void SourceAndDestinationDictionaries()
+    {
+        // The (source, destination) overload gives each relation its source type's features from the first dictionary
+        // and its destination type's from the second: here other tensors of the same types.
+        var g = Hetero();
+        var xs = Inputs();
+        var xd = new Dictionary<string, Tensor>(StringComparer.Ordinal) { ["user"] = Rand(7, 3, 2), ["game"] = Rand(8, 4, 2) };
+        var (follows, plays, sells) = Modules();
+        var conv = new HeteroGraphConv(new Dictionary<EdgeTypeKey, Module> { ["follows"] = follows, ["plays"] = plays, [("store", "sells", "game")] = sells });
+        var y = conv.Forward(g, (xs, xd));
+        Close(D(follows.Forward(g[("user", "follows", "user")], (xs["user"], xd["user"]))), D(y["user"]));
+        var fromUsers = D(plays.Forward(g[("user", "plays", "game")], (xs["user"], xd["game"])));
+        var fromStores = D(sells.Forward(g[("store", "sells", "game")], (xs["store"], xd["game"])));
+        Close(fromStores.Zip(fromUsers, (a, b) => a + b).ToArray(), D(y["game"]));
+        Assert.Throws<ArgumentException>(() => conv.Forward(g, (xs, null!)));
+    }
+
     [Theory]
     [InlineData("sum")]
     [InlineData("mean")]

@@ -114,6 +114,8 @@ public class PNAConvTests
         var xs = Rand(5, 7, 2).RequireGrad();
         GradCheck.Assert(t => small.Forward(g, t[0]), [xs, .. small.Parameters()]);
         Assert.Throws<ArgumentException>(() => new PNAConv(4, 4, ["median"], ["identity"], 1));
+        var onBlock = Assert.Throws<ArgumentException>(() => small.Forward(Block(), Rand(8, 5, 2)));
+        Assert.Contains("not a block", onBlock.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new PNAConv(4, 6, ["mean"], ["identity"], 1, numTowers: 4));
         Assert.Throws<ArgumentNullException>(() => new PNAConv(2, 2, ["mean"], ["identity"], 1, edgeFeatSize: 3).Forward(g, Rand(6, 7, 2)));
     }

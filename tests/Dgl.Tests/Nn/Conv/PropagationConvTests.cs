@@ -69,6 +69,14 @@ public class PropagationConvTests
         var blockBoth = V(new EdgeWeightNorm().Forward(Block(), wb));
         var eb = NormBoth(V(wb), BlockSrc, BlockDst, 5);
         for (var e = 0; e < 7; e++) Assert.Equal(eb[e], blockBoth[e], 12);
+        // On a bipartite relation (users → items) the sources' out-weights and the items' in-weights.
+        var wp = Tensor.Uniform([BipSrc.Length], 0.5, 2, DType.Float64, new Generator(3));
+        var bipBoth = V(new EdgeWeightNorm().Forward(Bipartite(), wp));
+        var ep = NormBoth(V(wp), BipSrc, BipDst, 4);
+        for (var e = 0; e < BipSrc.Length; e++) Assert.Equal(ep[e], bipBoth[e], 12);
+        var bipRight = V(new EdgeWeightNorm("right").Forward(Bipartite(), wp));
+        for (var e = 0; e < BipSrc.Length; e++)
+            Assert.Equal(V(wp)[e] / Enumerable.Range(0, BipSrc.Length).Where(k => BipDst[k] == BipDst[e]).Sum(k => V(wp)[k]), bipRight[e], 12);
     }
 
     [Fact]
@@ -231,6 +239,9 @@ public class PropagationConvTests
         var x = Randn(4, 3, 2).RequireGrad();
         GradCheckModule(conv, () => conv.Forward(Graph4(), x, [1.7]), x);
         Assert.Throws<ArgumentException>(() => conv.Forward(Graph4(), x, [1.0, 2.0]));
+        // The Laplacian needs sources = destinations: a block is refused, as in DGL (which has no block path here).
+        var onBlock = Assert.Throws<ArgumentException>(() => conv.Forward(Block(), Randn(5, 3, 4), [2.0]));
+        Assert.Contains("sources and destinations are the same nodes", onBlock.Message, StringComparison.Ordinal);
         // A batch of two copies with different λ_max gives each copy its own result.
         var batch = Graph.Batch([Graph4(), Graph4()]);
         var xs = Randn(4, 3, 3);
