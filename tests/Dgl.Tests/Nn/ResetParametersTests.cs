@@ -274,6 +274,26 @@ public class ResetParametersTests
         AssertResetRestores(conv, expected);
     }
 
+    /// <summary>
+    /// GATConv on (source, destination) sizes: fc_src and fc_dst (DGL's names) Xavier normal with ReLU gain, as fc, and
+    /// the layer's own bias zero.
+    /// </summary>
+    [Fact]
+    public void GATConvOnASizePairRestoresBothProjections()
+    {
+        const int inSrc = 100, inDst = 60, outFeats = 150, heads = 8;
+        var conv = new GATConv((inSrc, inDst), outFeats, heads, generator: new Generator(1));
+        var expected = new Dictionary<string, Action<Tensor>>(StringComparer.Ordinal)
+        {
+            ["fc_src.weight"] = XavierNormal(inSrc, heads * outFeats, s_reluGain),
+            ["fc_dst.weight"] = XavierNormal(inDst, heads * outFeats, s_reluGain),
+            ["attn_l"] = XavierNormal(heads * outFeats, outFeats, s_reluGain),
+            ["attn_r"] = XavierNormal(heads * outFeats, outFeats, s_reluGain),
+            ["bias"] = s_zeros,
+        };
+        AssertResetRestores(conv, expected);
+    }
+
     /// <summary>DGL's ChebConv has no reset_parameters: its linear keeps nn.Linear's default, bias included.</summary>
     [Fact]
     public void ChebConvRestoresLinearDefaultsIncludingTheBias()
