@@ -28,9 +28,15 @@ internal static class ConvTestSupport
     /// <summary>A block with 5 source and 3 destination nodes (destinations 0..2 are sources 0..2).</summary>
     public static Graph Block() => Graph.CreateBlock([0, 1, 3, 4, 2, 4, 1], [0, 0, 1, 1, 2, 2, 2], 5, 3);
 
+    /// <summary>Sources (users) of <see cref="Bipartite"/>'s edges.</summary>
+    public static readonly int[] BipSrc = [0, 1, 3, 2];
+
+    /// <summary>Destinations (items) of <see cref="Bipartite"/>'s edges.</summary>
+    public static readonly int[] BipDst = [1, 2, 2, 0];
+
     /// <summary>A bipartite relation user → item with 4 users and 3 items; item 2 gets two edges, item 0 one.</summary>
     public static Graph Bipartite() => Graph.CreateHetero(
-        new Dictionary<CanonicalEdgeType, (IdArray, IdArray)> { [("user", "buys", "item")] = ([0, 1, 3, 2], [1, 2, 2, 0]) },
+        new Dictionary<CanonicalEdgeType, (IdArray, IdArray)> { [("user", "buys", "item")] = (BipSrc, BipDst) },
         new Dictionary<string, int>(StringComparer.Ordinal) { ["user"] = 4, ["item"] = 3 });
 
     public static Tensor Rand(int seed, params int[] shape) => Tensor.Uniform(new Shape(shape), -1, 1, DType.Float64, new Generator((ulong)seed));

@@ -301,9 +301,6 @@ public class AGNNConvTests
 /// </summary>
 public class BipartitePairConvTests
 {
-    private static readonly int[] BipSrc = [0, 1, 3, 2];
-    private static readonly int[] BipDst = [1, 2, 2, 0];
-
     private static Graph Stacked() => Graph.Create(BipSrc, BipDst.Select(d => d + 4).ToArray(), 7);
 
     private static Tensor Stack(Tensor src, Tensor dst) => Tensor.Cat([src, dst], 0);

@@ -75,8 +75,9 @@ public class PropagationConvTests
         var ep = NormBoth(V(wp), BipSrc, BipDst, 4);
         for (var e = 0; e < BipSrc.Length; e++) Assert.Equal(ep[e], bipBoth[e], 12);
         var bipRight = V(new EdgeWeightNorm("right").Forward(Bipartite(), wp));
+        var wpv = V(wp);
         for (var e = 0; e < BipSrc.Length; e++)
-            Assert.Equal(V(wp)[e] / Enumerable.Range(0, BipSrc.Length).Where(k => BipDst[k] == BipDst[e]).Sum(k => V(wp)[k]), bipRight[e], 12);
+            Assert.Equal(wpv[e] / Enumerable.Range(0, BipSrc.Length).Where(k => BipDst[k] == BipDst[e]).Sum(k => wpv[k]), bipRight[e], 12);
     }
 
     [Fact]
