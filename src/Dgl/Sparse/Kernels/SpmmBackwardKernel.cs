@@ -297,258 +297,27 @@ internal static unsafe class SpmmBackwardKernel
                 var dyr = a.DY + e * rLen;
                 Vector512<T> yp = default;
                 if (prepR) yp = TR.Prepare(yr, rrm, a.RhsLen);
-                Vector512<T> e0 = zero, e1 = zero, e2 = zero, e3 = zero, e4 = zero, e5 = zero, e6 = zero, e7 = zero;
-                {
-                    Vector512<T> gv, yv;
-                    if (tail && n == 1)
-                    {
-                        gv = Simd.LoadPartial(gr + 0 * v, tm, tc);
-                        yv = TR.LoadTail(yr, yp, 0, ro0, ri0, tm, tc);
-                    }
-                    else
-                    {
-                        gv = Vector512.Load(gr + 0 * v);
-                        yv = TR.Load(yr, yp, 0, ro0, ri0);
-                    }
-                    c0 = LhsGrad<T, TOp>(c0, gv, yv);
-                    if (contiguousR)
-                    {
-                        if (tail && n == 1) Simd.StorePartial(dyr + 0 * v, RhsGrad<T, TOp>(x0, gv, yv), tm, tc);
-                        else Vector512.Store(RhsGrad<T, TOp>(x0, gv, yv), dyr + 0 * v);
-                    }
-                    else
-                    {
-                        if (0 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x0, gv, yv);
-                        else if (0 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x0, gv, yv);
-                        else if (0 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x0, gv, yv);
-                        else if (0 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x0, gv, yv);
-                        else if (0 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x0, gv, yv);
-                        else if (0 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x0, gv, yv);
-                        else if (0 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x0, gv, yv);
-                        else if (0 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x0, gv, yv);
-                    }
-                }
-                if (n > 1)
-                {
-                    Vector512<T> gv, yv;
-                    if (tail && n == 2)
-                    {
-                        gv = Simd.LoadPartial(gr + 1 * v, tm, tc);
-                        yv = TR.LoadTail(yr, yp, 1, ro1, ri1, tm, tc);
-                    }
-                    else
-                    {
-                        gv = Vector512.Load(gr + 1 * v);
-                        yv = TR.Load(yr, yp, 1, ro1, ri1);
-                    }
-                    c1 = LhsGrad<T, TOp>(c1, gv, yv);
-                    if (contiguousR)
-                    {
-                        if (tail && n == 2) Simd.StorePartial(dyr + 1 * v, RhsGrad<T, TOp>(x1, gv, yv), tm, tc);
-                        else Vector512.Store(RhsGrad<T, TOp>(x1, gv, yv), dyr + 1 * v);
-                    }
-                    else
-                    {
-                        if (1 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x1, gv, yv);
-                        else if (1 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x1, gv, yv);
-                        else if (1 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x1, gv, yv);
-                        else if (1 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x1, gv, yv);
-                        else if (1 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x1, gv, yv);
-                        else if (1 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x1, gv, yv);
-                        else if (1 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x1, gv, yv);
-                        else if (1 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x1, gv, yv);
-                    }
-                }
-                if (n > 2)
-                {
-                    Vector512<T> gv, yv;
-                    if (tail && n == 3)
-                    {
-                        gv = Simd.LoadPartial(gr + 2 * v, tm, tc);
-                        yv = TR.LoadTail(yr, yp, 2, ro2, ri2, tm, tc);
-                    }
-                    else
-                    {
-                        gv = Vector512.Load(gr + 2 * v);
-                        yv = TR.Load(yr, yp, 2, ro2, ri2);
-                    }
-                    c2 = LhsGrad<T, TOp>(c2, gv, yv);
-                    if (contiguousR)
-                    {
-                        if (tail && n == 3) Simd.StorePartial(dyr + 2 * v, RhsGrad<T, TOp>(x2, gv, yv), tm, tc);
-                        else Vector512.Store(RhsGrad<T, TOp>(x2, gv, yv), dyr + 2 * v);
-                    }
-                    else
-                    {
-                        if (2 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x2, gv, yv);
-                        else if (2 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x2, gv, yv);
-                        else if (2 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x2, gv, yv);
-                        else if (2 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x2, gv, yv);
-                        else if (2 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x2, gv, yv);
-                        else if (2 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x2, gv, yv);
-                        else if (2 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x2, gv, yv);
-                        else if (2 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x2, gv, yv);
-                    }
-                }
-                if (n > 3)
-                {
-                    Vector512<T> gv, yv;
-                    if (tail && n == 4)
-                    {
-                        gv = Simd.LoadPartial(gr + 3 * v, tm, tc);
-                        yv = TR.LoadTail(yr, yp, 3, ro3, ri3, tm, tc);
-                    }
-                    else
-                    {
-                        gv = Vector512.Load(gr + 3 * v);
-                        yv = TR.Load(yr, yp, 3, ro3, ri3);
-                    }
-                    c3 = LhsGrad<T, TOp>(c3, gv, yv);
-                    if (contiguousR)
-                    {
-                        if (tail && n == 4) Simd.StorePartial(dyr + 3 * v, RhsGrad<T, TOp>(x3, gv, yv), tm, tc);
-                        else Vector512.Store(RhsGrad<T, TOp>(x3, gv, yv), dyr + 3 * v);
-                    }
-                    else
-                    {
-                        if (3 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x3, gv, yv);
-                        else if (3 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x3, gv, yv);
-                        else if (3 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x3, gv, yv);
-                        else if (3 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x3, gv, yv);
-                        else if (3 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x3, gv, yv);
-                        else if (3 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x3, gv, yv);
-                        else if (3 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x3, gv, yv);
-                        else if (3 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x3, gv, yv);
-                    }
-                }
-                if (n > 4)
-                {
-                    Vector512<T> gv, yv;
-                    if (tail && n == 5)
-                    {
-                        gv = Simd.LoadPartial(gr + 4 * v, tm, tc);
-                        yv = TR.LoadTail(yr, yp, 4, ro4, ri4, tm, tc);
-                    }
-                    else
-                    {
-                        gv = Vector512.Load(gr + 4 * v);
-                        yv = TR.Load(yr, yp, 4, ro4, ri4);
-                    }
-                    c4 = LhsGrad<T, TOp>(c4, gv, yv);
-                    if (contiguousR)
-                    {
-                        if (tail && n == 5) Simd.StorePartial(dyr + 4 * v, RhsGrad<T, TOp>(x4, gv, yv), tm, tc);
-                        else Vector512.Store(RhsGrad<T, TOp>(x4, gv, yv), dyr + 4 * v);
-                    }
-                    else
-                    {
-                        if (4 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x4, gv, yv);
-                        else if (4 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x4, gv, yv);
-                        else if (4 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x4, gv, yv);
-                        else if (4 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x4, gv, yv);
-                        else if (4 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x4, gv, yv);
-                        else if (4 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x4, gv, yv);
-                        else if (4 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x4, gv, yv);
-                        else if (4 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x4, gv, yv);
-                    }
-                }
-                if (n > 5)
-                {
-                    Vector512<T> gv, yv;
-                    if (tail && n == 6)
-                    {
-                        gv = Simd.LoadPartial(gr + 5 * v, tm, tc);
-                        yv = TR.LoadTail(yr, yp, 5, ro5, ri5, tm, tc);
-                    }
-                    else
-                    {
-                        gv = Vector512.Load(gr + 5 * v);
-                        yv = TR.Load(yr, yp, 5, ro5, ri5);
-                    }
-                    c5 = LhsGrad<T, TOp>(c5, gv, yv);
-                    if (contiguousR)
-                    {
-                        if (tail && n == 6) Simd.StorePartial(dyr + 5 * v, RhsGrad<T, TOp>(x5, gv, yv), tm, tc);
-                        else Vector512.Store(RhsGrad<T, TOp>(x5, gv, yv), dyr + 5 * v);
-                    }
-                    else
-                    {
-                        if (5 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x5, gv, yv);
-                        else if (5 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x5, gv, yv);
-                        else if (5 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x5, gv, yv);
-                        else if (5 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x5, gv, yv);
-                        else if (5 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x5, gv, yv);
-                        else if (5 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x5, gv, yv);
-                        else if (5 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x5, gv, yv);
-                        else if (5 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x5, gv, yv);
-                    }
-                }
-                if (n > 6)
-                {
-                    Vector512<T> gv, yv;
-                    if (tail && n == 7)
-                    {
-                        gv = Simd.LoadPartial(gr + 6 * v, tm, tc);
-                        yv = TR.LoadTail(yr, yp, 6, ro6, ri6, tm, tc);
-                    }
-                    else
-                    {
-                        gv = Vector512.Load(gr + 6 * v);
-                        yv = TR.Load(yr, yp, 6, ro6, ri6);
-                    }
-                    c6 = LhsGrad<T, TOp>(c6, gv, yv);
-                    if (contiguousR)
-                    {
-                        if (tail && n == 7) Simd.StorePartial(dyr + 6 * v, RhsGrad<T, TOp>(x6, gv, yv), tm, tc);
-                        else Vector512.Store(RhsGrad<T, TOp>(x6, gv, yv), dyr + 6 * v);
-                    }
-                    else
-                    {
-                        if (6 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x6, gv, yv);
-                        else if (6 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x6, gv, yv);
-                        else if (6 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x6, gv, yv);
-                        else if (6 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x6, gv, yv);
-                        else if (6 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x6, gv, yv);
-                        else if (6 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x6, gv, yv);
-                        else if (6 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x6, gv, yv);
-                        else if (6 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x6, gv, yv);
-                    }
-                }
-                if (n > 7)
-                {
-                    Vector512<T> gv, yv;
-                    if (tail && n == 8)
-                    {
-                        gv = Simd.LoadPartial(gr + 7 * v, tm, tc);
-                        yv = TR.LoadTail(yr, yp, 7, ro7, ri7, tm, tc);
-                    }
-                    else
-                    {
-                        gv = Vector512.Load(gr + 7 * v);
-                        yv = TR.Load(yr, yp, 7, ro7, ri7);
-                    }
-                    c7 = LhsGrad<T, TOp>(c7, gv, yv);
-                    if (contiguousR)
-                    {
-                        if (tail && n == 8) Simd.StorePartial(dyr + 7 * v, RhsGrad<T, TOp>(x7, gv, yv), tm, tc);
-                        else Vector512.Store(RhsGrad<T, TOp>(x7, gv, yv), dyr + 7 * v);
-                    }
-                    else
-                    {
-                        if (7 / s == 0) e0 = RhsGradAcc<T, TOp>(e0, x7, gv, yv);
-                        else if (7 / s == 1) e1 = RhsGradAcc<T, TOp>(e1, x7, gv, yv);
-                        else if (7 / s == 2) e2 = RhsGradAcc<T, TOp>(e2, x7, gv, yv);
-                        else if (7 / s == 3) e3 = RhsGradAcc<T, TOp>(e3, x7, gv, yv);
-                        else if (7 / s == 4) e4 = RhsGradAcc<T, TOp>(e4, x7, gv, yv);
-                        else if (7 / s == 5) e5 = RhsGradAcc<T, TOp>(e5, x7, gv, yv);
-                        else if (7 / s == 6) e6 = RhsGradAcc<T, TOp>(e6, x7, gv, yv);
-                        else if (7 / s == 7) e7 = RhsGradAcc<T, TOp>(e7, x7, gv, yv);
-                    }
-                }
+                // Slot i's rhs gradient adds into the running sum of its head (rhs element i / s), restarted at each
+                // head's first slot; a head's sum is the running value after its last slot.
+                var q0 = Slot<T, TOp, TR>(0, gr, yr, yp, ro0, ri0, x0, zero, tail && n == 1, dyr, tm, tc, ref c0);
+                Vector512<T> q1 = zero, q2 = zero, q3 = zero, q4 = zero, q5 = zero, q6 = zero, q7 = zero;
+                if (n > 1) q1 = Slot<T, TOp, TR>(1, gr, yr, yp, ro1, ri1, x1, 1 % s == 0 ? zero : q0, tail && n == 2, dyr, tm, tc, ref c1);
+                if (n > 2) q2 = Slot<T, TOp, TR>(2, gr, yr, yp, ro2, ri2, x2, 2 % s == 0 ? zero : q1, tail && n == 3, dyr, tm, tc, ref c2);
+                if (n > 3) q3 = Slot<T, TOp, TR>(3, gr, yr, yp, ro3, ri3, x3, 3 % s == 0 ? zero : q2, tail && n == 4, dyr, tm, tc, ref c3);
+                if (n > 4) q4 = Slot<T, TOp, TR>(4, gr, yr, yp, ro4, ri4, x4, 4 % s == 0 ? zero : q3, tail && n == 5, dyr, tm, tc, ref c4);
+                if (n > 5) q5 = Slot<T, TOp, TR>(5, gr, yr, yp, ro5, ri5, x5, 5 % s == 0 ? zero : q4, tail && n == 6, dyr, tm, tc, ref c5);
+                if (n > 6) q6 = Slot<T, TOp, TR>(6, gr, yr, yp, ro6, ri6, x6, 6 % s == 0 ? zero : q5, tail && n == 7, dyr, tm, tc, ref c6);
+                if (n > 7) q7 = Slot<T, TOp, TR>(7, gr, yr, yp, ro7, ri7, x7, 7 % s == 0 ? zero : q6, tail && n == 8, dyr, tm, tc, ref c7);
 
                 // The heads' lane sums, four at a time (they were a sixth of the backward on the 20M-edge uniform
                 // graph, H = 4, D = 32, as separate reductions).
-                if (!contiguousR) Simd.StoreLaneSums(dyr, heads, e0, e1, e2, e3, e4, e5, e6, e7);
+                if (!contiguousR)
+                {
+                    if (s == 1) Simd.StoreLaneSums(dyr, heads, q0, q1, q2, q3, q4, q5, q6, q7);
+                    else if (s == 2) Simd.StoreLaneSums(dyr, heads, q1, q3, q5, q7, zero, zero, zero, zero);
+                    else if (s == 4) Simd.StoreLaneSums(dyr, heads, q3, q7, zero, zero, zero, zero, zero, zero);
+                    else Simd.StoreLaneSums(dyr, heads, q7, zero, zero, zero, zero, zero, zero, zero);
+                }
             }
             var dxr = a.DX + r * len;
             StoreSlot(dxr + 0 * v, c0, tail && n == 1, tm, tc);
@@ -562,6 +331,33 @@ internal static unsafe class SpmmBackwardKernel
         }
     }
 
+    /// <summary>
+    /// One output vector slot i of an entry: adds ∂/∂lhs to the row's dlhs accumulator <paramref name="c"/> and returns
+    /// <paramref name="run"/> plus this slot's ∂/∂rhs (a broadcast rhs), or stores ∂/∂rhs into the edge's drhs row
+    /// (an rhs as wide as the output) and returns zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> Slot<T, TOp, TR>(int i, T* gr, T* yr, Vector512<T> yp, int ro, Vector512<T> ri, Vector512<T> x, Vector512<T> run,
+        bool partial, T* dyr, Vector512<T> tm, int tc, ref Vector512<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T> where TOp : struct, IEdgeOp where TR : struct, ILoader
+    {
+        var v = Vector512<T>.Count;
+        Vector512<T> gv, yv;
+        if (partial)
+        {
+            gv = Simd.LoadPartial(gr + i * v, tm, tc);
+            yv = TR.LoadTail(yr, yp, i, ro, ri, tm, tc);
+        }
+        else
+        {
+            gv = Vector512.Load(gr + i * v);
+            yv = TR.Load(yr, yp, i, ro, ri);
+        }
+        c = LhsGrad<T, TOp>(c, gv, yv);
+        if (typeof(TR) != typeof(Loader.Contiguous)) return RhsGradAcc<T, TOp>(run, x, gv, yv);
+        StoreSlot(dyr + i * v, RhsGrad<T, TOp>(x, gv, yv), partial, tm, tc);
+        return Vector512<T>.Zero;
+    }
 
     /// <summary>dlhs accumulation: ∂(a op b)/∂a · g.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
