@@ -30,10 +30,12 @@ internal static class TestData
 /// <summary>A fact skipped, naming the folder, when a shared data file or folder is absent.</summary>
 public sealed class DataFactAttribute : FactAttribute
 {
-    public DataFactAttribute(string relativePath)
+    /// <param name="relativePath">The file or folder the test needs, relative to the data folder.</param>
+    /// <param name="whereFrom">Where to get it when the shared data does not hold it (null: the shared data does).</param>
+    public DataFactAttribute(string relativePath, string? whereFrom = null)
     {
         if (!TestData.Has(relativePath))
-            Skip = $"{TestData.PathOf(relativePath)} not found: set DGL_TEST_DATA to the shared data folder";
+            Skip = $"{TestData.PathOf(relativePath)} not found: " + (whereFrom ?? "set DGL_TEST_DATA to the shared data folder");
     }
 }
 

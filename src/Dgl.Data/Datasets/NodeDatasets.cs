@@ -174,6 +174,85 @@ public sealed class KarateClubDataset : GraphDataset
 }
 
 /// <summary>
+/// A LINQS citation data set (Lu &amp; Getoor: <c>NAME.content</c> and <c>NAME.cites</c>, as in LINQS's
+/// <c>cora.tgz</c> and pygcn's <c>data/cora</c>), processed as DGL's <c>CoraDataset</c> was until DGL 0.5 (June 2020),
+/// when DGL's <c>cora</c> became Planetoid's (<see cref="CoraGraphDataset"/>). The figures in DGL's older example
+/// READMEs (SGC, APPNP, GraphSAGE on Cora) were measured on this data.
+/// </summary>
+/// <remarks>
+/// Nodes in content-file order; <c>feat</c> the row-normalised word attributes; <c>label</c> the index of the class
+/// name among the sorted names (<see cref="ClassNames"/>); every citation an edge in both directions, once. Graphs of
+/// at least 1,500 nodes get pygcn's split, which DGL's <c>CoraDataset</c> used: <c>train_mask</c> the first 140 nodes,
+/// <c>val_mask</c> nodes 200–499, <c>test_mask</c> nodes 500–1499 (smaller graphs get no masks). On LINQS's Cora
+/// this is 2,708 nodes, 10,556 edges (the 5,429 citations hold 151 pairs listed both ways), 1,433 features and 7
+/// classes: the graph of Planetoid's Cora, in another node order and with another split.
+/// </remarks>
+/// <example>
+/// <code>
+/// var data = new LinqsCitationDataset("cora", rawDir: "data/cora");   // data/cora/cora.content and cora.cites
+/// var g = data[0];                                                     // 2708 nodes, 10556 edges
+/// var test = g.NData["test_mask"];                                     // nodes 500..1499
+/// </code>
+/// </example>
+public sealed class LinqsCitationDataset : GraphDataset
+{
+    /// <summary>Loads <paramref name="name"/> from <c>NAME.content</c> and <c>NAME.cites</c>.</summary>
+    /// <param name="name">The data set's file stem ("cora", "citeseer", …).</param>
+    /// <param name="rawDir">A folder holding the two files, directly or in a <c>NAME</c> subfolder (as the LINQS
+    /// archive unpacks); null to download LINQS's archive (Cora and CiteSeer) into the cache.</param>
+    /// <param name="ignoreUnknownIds">Drop citations naming a paper the content file lacks (LINQS's CiteSeer has
+    /// some) instead of failing; <see cref="SkippedCitations"/> counts them.</param>
+    /// <param name="cache">The download cache (default: <c>DGL_DOWNLOAD_DIR</c> or <c>~/.dgl</c>).</param>
+    /// <exception cref="FileNotFoundException">A file is missing from <paramref name="rawDir"/>.</exception>
+    /// <exception cref="Dgl.Tensors.IO.DataFormatException">A malformed line, a repeated paper, or (without
+    /// <paramref name="ignoreUnknownIds"/>) a citation of an unknown paper; the message names the file and line.</exception>
+    public LinqsCitationDataset(string name, string? rawDir = null, bool ignoreUnknownIds = false, DownloadCache? cache = null)
+        : this(Load(name, rawDir, ignoreUnknownIds, cache))
+    {
+    }
+
+    private LinqsCitationDataset((string Name, LinqsData Data) x)
+        : base(x.Name, [GraphRecords.ToGraph(Records.Linqs(x.Data))], x.Data.ClassNames.Length)
+    {
+        PaperIds = x.Data.PaperIds;
+        ClassNames = x.Data.ClassNames;
+        SkippedCitations = x.Data.SkippedCitations;
+    }
+
+    /// <summary>The paper id of each node, in node order.</summary>
+    public IReadOnlyList<string> PaperIds { get; }
+
+    /// <summary>The class names, sorted; <c>label</c> indexes this list.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Citations dropped because a paper had no content line (only with <c>ignoreUnknownIds</c>).</summary>
+    public int SkippedCitations { get; }
+
+    private static (string, LinqsData) Load(string name, string? rawDir, bool ignoreUnknownIds, DownloadCache? cache)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var content = $"{name}.content";
+        string folder;
+        if (rawDir is not null)
+        {
+            folder = Loading.FirstExisting(rawDir, content) is not null ? rawDir
+                : Loading.FirstExisting(rawDir, Path.Combine(name, content)) is not null ? Path.Combine(rawDir, name)
+                : throw new FileNotFoundException(
+                    $"{name}: {Path.Combine(rawDir, content)} not found (nor {Path.Combine(rawDir, name, content)}); the data set expects " +
+                    $"{content} and {name}.cites there, as unpacked from {Sources.Linqs(name).Url}", Path.Combine(rawDir, content));
+        }
+        else
+        {
+            folder = Path.Combine(new DatasetFiles($"{name}_linqs", null, cache).Extracted(Sources.Linqs(name), Path.Combine(name, content)), name);
+        }
+        var cites = Path.Combine(folder, $"{name}.cites");
+        if (!File.Exists(cites))
+            throw new FileNotFoundException($"{name}: {cites} not found; the data set expects it beside {content}", cites);
+        return (name, LinqsFiles.Load(Path.Combine(folder, content), cites, ignoreUnknownIds));
+    }
+}
+
+/// <summary>
 /// RDF entity classification (R-GCN's AIFB and MUTAG), processed as DGL's <c>RDFGraphDataset</c>: a heterograph with
 /// one node type per entity class (literals are <c>_Literal</c> nodes), one relation per predicate plus its reverse
 /// (<c>rev-…</c>), the target predicates removed, and <c>train_mask</c>/<c>test_mask</c>/<c>label</c> on

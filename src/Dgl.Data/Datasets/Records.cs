@@ -29,6 +29,22 @@ internal static partial class Records
         new("feat", Tensor.FromArray(d.Features, new Shape(d.NumNodes, d.NumFeatures))),
     ]);
 
+    /// <summary>A LINQS citation graph with label and feat, and pygcn's split masks when it has 1,500 nodes or more.</summary>
+    public static GraphRecord Linqs(LinqsData d)
+    {
+        var n = d.PaperIds.Length;
+        List<KeyValuePair<string, Tensor>> ndata = [];
+        if (n >= 1500)
+        {
+            ndata.Add(new("train_mask", Mask(n, Enumerable.Range(0, 140))));
+            ndata.Add(new("val_mask", Mask(n, Enumerable.Range(200, 300))));
+            ndata.Add(new("test_mask", Mask(n, Enumerable.Range(500, 1000))));
+        }
+        ndata.Add(new("label", Tensor.FromArray(d.Labels)));
+        ndata.Add(new("feat", Tensor.FromArray(d.Features, new Shape(n, d.NumFeatures))));
+        return Homogeneous(n, d.Src, d.Dst, ndata);
+    }
+
     /// <summary>A generated node-classification graph, laid out as Planetoid's.</summary>
     public static GraphRecord NodeClassification(NodeClassificationData d)
     {

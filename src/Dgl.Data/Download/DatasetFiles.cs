@@ -151,6 +151,9 @@ internal static class Sources
     /// <summary>GIN's data set archive (the DGCNN text format).</summary>
     public static RemoteFile Gin { get; } = new("https://raw.githubusercontent.com/weihua916/powerful-gnns/master/dataset.zip", "GINDataset.zip");
 
+    /// <summary>A LINQS citation archive (<c>NAME.tgz</c>, unpacking to <c>NAME/NAME.content</c> and <c>NAME/NAME.cites</c>).</summary>
+    public static RemoteFile Linqs(string name) => new($"https://linqs-data.soe.ucsc.edu/public/lbc/{name}.tgz", $"{name}.tgz");
+
     /// <summary>DGL's RDF archives (<c>aifb-hetero</c>, <c>mutag-hetero</c>).</summary>
     public static RemoteFile Rdf(string name) => new($"{DglData}dataset/rdf/{name}.zip", $"{name}.zip");
 
