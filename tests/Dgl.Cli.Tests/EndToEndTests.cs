@@ -173,6 +173,21 @@ public class EndToEndTests
         Assert.Contains("2,708 nodes", iout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void CoraLinqsIsReadFromTheLinqsSubfolder()
+    {
+        // LINQS's files are not in the shared data: a three-paper stand-in in DIR/linqs/cora, as the archive unpacks.
+        var dir = CliHarness.NewFolder("linqs");
+        var cora = Path.Combine(dir, "linqs", "cora");
+        Directory.CreateDirectory(cora);
+        File.WriteAllText(Path.Combine(cora, "cora.content"), "11\t1\t0\tTheory\n12\t0\t1\tRule_Learning\n13\t1\t1\tTheory\n");
+        File.WriteAllText(Path.Combine(cora, "cora.cites"), "11\t12\n13\t11\n");
+        var (code, output, err) = CliHarness.Run("datasets", "info", "cora-linqs", "--data-dir", dir);
+        Assert.True(code == 0, err + output);
+        Assert.Contains("3 nodes", output, StringComparison.Ordinal);
+        Assert.Contains("4 edges", output, StringComparison.Ordinal);
+    }
+
     [DataFact("tu/MUTAG")]
     public void MutagGraphClassificationInfersTheTaskFromTheDataSet()
     {
@@ -187,7 +202,7 @@ public class EndToEndTests
     {
         var (code, output, _) = CliHarness.Run("datasets");
         Assert.Equal(0, code);
-        foreach (var n in new[] { "citation-synth", "cora", "citeseer", "karate", "mutag", "proteins", "aifb", "ogbl-ddi", "minigc", "sbm" })
+        foreach (var n in new[] { "citation-synth", "cora", "cora-linqs", "citeseer", "karate", "mutag", "proteins", "aifb", "ogbl-ddi", "minigc", "sbm" })
             Assert.Contains(n, output, StringComparison.Ordinal);
         Assert.Contains("generated", output, StringComparison.Ordinal);
     }

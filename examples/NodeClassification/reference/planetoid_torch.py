@@ -4,7 +4,9 @@ The same three models, with DGL's example settings, in plain PyTorch on the publ
 a loader of our own that shares nothing with Dgl.Data (DGL's CitationGraphDataset steps: test-index reordering,
 CiteSeer's zero rows for the 15 missing test ids, undirected deduplicated edges, row-normalised features). It exists
 to answer one question: do DGL's example settings on this data reach the figures in DGL's example READMEs
-(GraphSAGE 83.3, APPNP 83.7, SGC 81.9 on Cora)? Needs /usr/bin/python3 with numpy and torch (bench/install-peers.sh);
+(GraphSAGE 83.3, APPNP 83.7, SGC 81.9 on Cora)? With --dataset cora-linqs it trains on the Cora DGL used until
+June 2020 (LINQS's cora.content and cora.cites in DATA_DIR/linqs/cora, pygcn's split), where those figures were
+measured. Needs /usr/bin/python3 with numpy and torch (bench/install-peers.sh);
 no scipy or networkx.
 
     OMP_NUM_THREADS=2 /usr/bin/python3 examples/NodeClassification/reference/planetoid_torch.py \
@@ -75,6 +77,28 @@ def load(root, name):
             torch.tensor(dst), n, torch.arange(len(y)), torch.tensor(test_sorted))
 
 
+def load_linqs(root):
+    """LINQS's cora.content / cora.cites as DGL's CoraDataset read them before June 2020 (and pygcn): nodes in file
+    order, labels by sorted class name, row-normalised features, citations undirected and deduplicated, pygcn's split
+    (train 0-139, test 500-1499); then remove_self_loop + add_self_loop as for Planetoid."""
+    rows = [line.rstrip("\n").split("\t") for line in open(os.path.join(root, "cora.content"))]
+    index = {r[0]: i for i, r in enumerate(rows)}
+    classes = sorted({r[-1] for r in rows})
+    feats = np.array([[float(v) for v in r[1:-1]] for r in rows])
+    rowsum = feats.sum(1)
+    feats = feats * np.where(rowsum > 0, 1.0 / np.where(rowsum > 0, rowsum, 1.0), 0.0)[:, None]
+    pairs = set()
+    for line in open(os.path.join(root, "cora.cites")):
+        u, v = (index[p] for p in line.split())
+        if u != v:
+            pairs |= {(u, v), (v, u)}
+    n = len(rows)
+    src = np.array([p[0] for p in pairs] + list(range(n)))
+    dst = np.array([p[1] for p in pairs] + list(range(n)))
+    return (torch.tensor(feats, dtype=torch.float32), torch.tensor([classes.index(r[-1]) for r in rows]),
+            torch.tensor(src), torch.tensor(dst), n, torch.arange(140), torch.arange(500, 1500))
+
+
 def propagate(src, dst, weight, h, n):
     messages = h[src] if weight is None else h[src] * weight[:, None]
     return torch.zeros(n, h.shape[1]).index_add_(0, dst, messages)
@@ -132,12 +156,15 @@ def sgc(x, src, dst, n, classes, bias):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", choices=["sage", "appnp", "sgc"], default="sage")
-    parser.add_argument("--dataset", choices=["cora", "citeseer"], default="cora")
+    parser.add_argument("--dataset", choices=["cora", "citeseer", "cora-linqs"], default="cora")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--data-dir", default=os.environ.get("DGL_TEST_DATA", "../shared/data"))
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
-    x, labels, src, dst, n, train, test = load(os.path.join(args.data_dir, "planetoid", args.dataset), args.dataset)
+    if args.dataset == "cora-linqs":  # DGL's cora until June 2020; DIR/linqs/cora holds cora.content and cora.cites
+        x, labels, src, dst, n, train, test = load_linqs(os.path.join(args.data_dir, "linqs", "cora"))
+    else:
+        x, labels, src, dst, n, train, test = load(os.path.join(args.data_dir, "planetoid", args.dataset), args.dataset)
     classes = int(labels.max()) + 1
     accuracies = []
     for seed in range(args.seeds):
@@ -147,7 +174,7 @@ def main():
         elif args.model == "appnp":
             forward, params, (lr, wd, epochs) = appnp(x, src, dst, n, classes)
         else:
-            forward, params, (lr, wd, epochs) = sgc(x, src, dst, n, classes, bias=args.dataset != "cora")
+            forward, params, (lr, wd, epochs) = sgc(x, src, dst, n, classes, bias=args.dataset == "citeseer")
         optimizer = torch.optim.Adam(params, lr=lr, weight_decay=wd)
         for _ in range(epochs):
             loss = F.cross_entropy(forward(True)[train], labels[train])
