@@ -77,20 +77,26 @@ public static class Parallelism
 
     /// <summary>
     /// The chunks on the worker pool; where it is taken (another thread's kernel, or a kernel called from inside a
-    /// chunk), on the thread pool. Either way an exception from a chunk comes out as itself (the first one, when
-    /// several chunks throw), not wrapped.
+    /// chunk), on the thread pool. Either way every chunk runs, also after one throws, and the exception comes out as
+    /// itself (the first one caught, when several chunks throw), not wrapped.
     /// </summary>
     private static void Run(int chunks, int threads, Action<int> body)
     {
         if (WorkerPool.Shared.TryRun(chunks, threads, body)) return;
-        try
+        // Parallel.For stops starting chunks after an exception; catching inside keeps the pool's contract.
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? error = null;
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
         {
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
+            try
+            {
+                body(c);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref error, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e), null);
+            }
+        });
+        error?.Throw();
     }
 
     /// <summary>Grain (elements per chunk) below which elementwise kernels stay on one thread.</summary>

@@ -113,6 +113,40 @@ public class ParallelismTests
     }
 
     [Fact]
+    public void OffThePoolEveryChunkStillRunsAfterOneThrows()
+    {
+        // A kernel started inside a chunk finds the pool taken and runs on the thread pool (Parallel.For, which on
+        // its own stops starting chunks after an exception); the contract must be the pool's.
+        WithThreads(Threads, () =>
+        {
+            var ran = new int[2][];
+            var messages = new string?[2];
+            Parallelism.ForChunks(2, outer =>
+            {
+                ran[outer] = new int[64];
+                var inner = ran[outer];
+                try
+                {
+                    Parallelism.ForChunks(64, c =>
+                    {
+                        Interlocked.Increment(ref inner[c]);
+                        if (c == 3) throw new InvalidOperationException($"chunk {c} of {outer} failed");
+                    });
+                }
+                catch (InvalidOperationException e)
+                {
+                    messages[outer] = e.Message;
+                }
+            });
+            for (var outer = 0; outer < 2; outer++)
+            {
+                Assert.Equal($"chunk 3 of {outer} failed", messages[outer]);
+                Assert.All(ran[outer], r => Assert.Equal(1, r));
+            }
+        });
+    }
+
+    [Fact]
     public void NestedAndConcurrentKernelsComplete()
     {
         WithThreads(Threads, () =>
