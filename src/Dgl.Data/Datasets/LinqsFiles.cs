@@ -58,21 +58,11 @@ internal static class LinqsFiles
 
         var n = ids.Count;
         var x = features.ToArray();
-        for (var v = 0; v < n; v++)
-        {
-            var row = x.AsSpan(v * width, width);
-            var sum = 0.0;
-            foreach (var f in row) sum += f;
-            if (sum != 0)
-            {
-                var inv = (float)(1.0 / sum);
-                for (var j = 0; j < width; j++) row[j] *= inv;
-            }
-        }
+        Records.RowNormalize(x, n, width);
         var classNames = classOf.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var labels = classOf.Select(c => (long)Array.BinarySearch(classNames, c, StringComparer.Ordinal)).ToArray();
 
-        var pairs = new HashSet<long>();
+        var pairs = new HashSet<long>(EdgeKey.Comparer);
         var skipped = 0;
         using (var r = LineReader.Open(citesPath))
         {
@@ -97,15 +87,7 @@ internal static class LinqsFiles
                 pairs.Add(((long)w << 32) | (uint)u);
             }
         }
-        var all = pairs.ToArray();
-        Array.Sort(all);
-        var src = new int[all.Length];
-        var dst = new int[all.Length];
-        for (var i = 0; i < all.Length; i++)
-        {
-            src[i] = (int)(all[i] >> 32);
-            dst[i] = (int)(all[i] & 0xFFFFFFFF);
-        }
+        var (src, dst) = Records.SortedPairs(pairs);
         return new LinqsData([.. ids], src, dst, x, width, labels, classNames, skipped);
     }
 }

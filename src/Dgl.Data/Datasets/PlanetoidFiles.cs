@@ -102,17 +102,7 @@ internal static class PlanetoidFiles
             moved.AsSpan(i * d, d).CopyTo(features.AsSpan(testIndex[i] * d, d));
             movedLabels.AsSpan(i * classes, classes).CopyTo(onehot.AsSpan(testIndex[i] * classes, classes));
         }
-        for (var v = 0; v < n; v++)
-        {
-            var row = features.AsSpan(v * d, d);
-            var sum = 0.0;
-            foreach (var f in row) sum += f;
-            if (sum != 0)
-            {
-                var inv = (float)(1.0 / sum);
-                for (var j = 0; j < d; j++) row[j] *= inv;
-            }
-        }
+        Records.RowNormalize(features, n, d);
         var labels = new long[n];
         for (var v = 0; v < n; v++)
         {
@@ -167,15 +157,6 @@ internal static class PlanetoidFiles
                 pairs.Add((w << 32) | u);
             }
         }
-        var all = pairs.ToArray();
-        Array.Sort(all);
-        var src = new int[all.Length];
-        var dst = new int[all.Length];
-        for (var i = 0; i < all.Length; i++)
-        {
-            src[i] = (int)(all[i] >> 32);
-            dst[i] = (int)(all[i] & 0xFFFFFFFF);
-        }
-        return (src, dst);
+        return Records.SortedPairs(pairs);
     }
 }

@@ -72,6 +72,31 @@ internal static partial class Records
         return Split(keys);
     }
 
+    /// <summary>Directed pairs packed as <c>(src &lt;&lt; 32) | dst</c>, sorted by (src, dst) and split.</summary>
+    public static (int[] Src, int[] Dst) SortedPairs(HashSet<long> pairs)
+    {
+        var all = pairs.ToArray();
+        Array.Sort(all);
+        return Split(all);
+    }
+
+    /// <summary>Divides each row of the row-major [rows, width] matrix <paramref name="x"/> by its sum (in double),
+    /// as DGL's citation-graph preprocessing does; a row summing to zero stays as it is.</summary>
+    public static void RowNormalize(float[] x, int rows, int width)
+    {
+        for (var v = 0; v < rows; v++)
+        {
+            var row = x.AsSpan((int)((long)v * width), width);
+            var sum = 0.0;
+            foreach (var f in row) sum += f;
+            if (sum != 0)
+            {
+                var inv = (float)(1.0 / sum);
+                for (var j = 0; j < width; j++) row[j] *= inv;
+            }
+        }
+    }
+
     private static (int[] Src, int[] Dst) Split(long[] keys)
     {
         var src = new int[keys.Length];
