@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Net;
 using System.Text;
+using Dgl.Data.Tests.Download;
 using Dgl.Tensors.IO;
 
 namespace Dgl.Data.Tests.Datasets;
@@ -108,21 +109,6 @@ public class LinqsCitationTests
         Assert.Contains("toy.cites", missingCites.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Answers every request with one body and records the URLs asked for; no network.</summary>
-    private sealed class FakeServer(byte[] body) : HttpMessageHandler
-    {
-        public List<string> Urls { get; } = [];
-
-        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Urls.Add(request.RequestUri!.ToString());
-            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(body) };
-        }
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(Send(request, cancellationToken));
-    }
-
     [Fact]
     public void WithoutAFolderItDownloadsAndUnpacksLinqsArchive()
     {
@@ -134,7 +120,8 @@ public class LinqsCitationTests
             foreach (var (file, text) in new[] { ("toy/toy.content", Content), ("toy/toy.cites", Cites) })
                 tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, file) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(text)) });
         }
-        var server = new FakeServer(tgz.ToArray());
+        var body = tgz.ToArray();
+        var server = new FakeServer(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(body) });
         var cache = new DownloadCache(TestData.TempFolder(), new HttpClient(server));
         var data = new LinqsCitationDataset("toy", cache: cache);
         Assert.Equal(["https://linqs-data.soe.ucsc.edu/public/lbc/toy.tgz"], server.Urls);

@@ -8,21 +8,6 @@ namespace Dgl.Data.Tests.Download;
 
 public class DownloadCacheTests
 {
-    /// <summary>Serves fixed responses from memory; no network.</summary>
-    private sealed class FakeServer(Func<HttpRequestMessage, HttpResponseMessage> respond) : HttpMessageHandler
-    {
-        public int Requests { get; private set; }
-
-        protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Requests++;
-            return respond(request);
-        }
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(Send(request, cancellationToken));
-    }
-
     private sealed class Recorder : IProgress<DownloadProgress>
     {
         public List<DownloadProgress> Reports { get; } = [];
