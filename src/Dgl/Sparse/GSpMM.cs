@@ -145,8 +145,8 @@ public static partial class SparseOps
         }
 
         private bool FusedSupported(DType dtype) => !_index.IsSegments && (dtype == DType.Float32
-            ? SpmmBackwardKernel.Supports<float>(_shape, _op) && SpmmBackwardKernel.Worthwhile<float>(_index.SrcRows, _shape)
-            : SpmmBackwardKernel.Supports<double>(_shape, _op) && SpmmBackwardKernel.Worthwhile<double>(_index.SrcRows, _shape));
+            ? SpmmBackwardKernel.Supports<float>(_shape, _op)
+            : SpmmBackwardKernel.Supports<double>(_shape, _op));
 
         /// <summary>Both gradients in one pass over the reversed graph (see <see cref="SpmmBackwardKernel"/>).</summary>
         private Tensor?[] Fused(Tensor g, Tensor x, Tensor y)
@@ -154,15 +154,10 @@ public static partial class SparseOps
             var rev = _index.SrcRows;
             var dx = Tensor.Uninitialized(InputShape(0), g.DType);
             var dy = Tensor.Uninitialized(InputShape(1), g.DType);
-            var wants = g.DType == DType.Float32 ? SpmmBackwardKernel.NeedsWalkBuffer<float>(rev, _shape) : SpmmBackwardKernel.NeedsWalkBuffer<double>(rev, _shape);
-            // A tensor rather than an array, for the large-tensor allocation path (huge pages where the OS has them).
-            var walk = wants ? Tensor.Uninitialized(InputShape(1), g.DType) : null;
             if (g.DType == DType.Float32)
-                SpmmBackwardKernel.Run(rev, _shape, _op, x.Span<float>(), y.Span<float>(), g.Span<float>(), dx.Span<float>(), dy.Span<float>(),
-                    walk is null ? default : walk.Span<float>());
+                SpmmBackwardKernel.Run(rev, _shape, _op, x.Span<float>(), y.Span<float>(), g.Span<float>(), dx.Span<float>(), dy.Span<float>());
             else
-                SpmmBackwardKernel.Run(rev, _shape, _op, x.Span<double>(), y.Span<double>(), g.Span<double>(), dx.Span<double>(), dy.Span<double>(),
-                    walk is null ? default : walk.Span<double>());
+                SpmmBackwardKernel.Run(rev, _shape, _op, x.Span<double>(), y.Span<double>(), g.Span<double>(), dx.Span<double>(), dy.Span<double>());
             return [dx, dy];
         }
 

@@ -62,6 +62,22 @@ internal static unsafe class Simd
     {
         if (Avx512F.IsSupported)
         {
+            // A 64-byte masked load reads its whole window's lines, masked lanes too: a short row at a random place
+            // (a per-edge row of 4 head weights) then waits for the next line as well, which nothing prefetched.
+            // Rows of exactly 16 or 32 bytes take a load of that width; other short rows a masked load no wider.
+            var bytes = count * sizeof(T);
+            if (bytes == 16) return Vector128.Load((byte*)p).ToVector256().ToVector512().As<byte, T>();
+            if (bytes == 32) return Vector256.Load((byte*)p).ToVector512().As<byte, T>();
+            if (bytes < 16 && Avx512F.VL.IsSupported)
+            {
+                if (typeof(T) == typeof(float)) return Avx512F.VL.MaskLoad((float*)p, mask.AsSingle().GetLower().GetLower(), Vector128<float>.Zero).ToVector256().ToVector512().As<float, T>();
+                if (typeof(T) == typeof(double)) return Avx512F.VL.MaskLoad((double*)p, mask.AsDouble().GetLower().GetLower(), Vector128<double>.Zero).ToVector256().ToVector512().As<double, T>();
+            }
+            if (bytes < 32 && Avx512F.VL.IsSupported)
+            {
+                if (typeof(T) == typeof(float)) return Avx512F.VL.MaskLoad((float*)p, mask.AsSingle().GetLower(), Vector256<float>.Zero).ToVector512().As<float, T>();
+                if (typeof(T) == typeof(double)) return Avx512F.VL.MaskLoad((double*)p, mask.AsDouble().GetLower(), Vector256<double>.Zero).ToVector512().As<double, T>();
+            }
             if (typeof(T) == typeof(float)) return Avx512F.MaskLoad((float*)p, mask.AsSingle(), Vector512<float>.Zero).As<float, T>();
             if (typeof(T) == typeof(double)) return Avx512F.MaskLoad((double*)p, mask.AsDouble(), Vector512<double>.Zero).As<double, T>();
         }

@@ -21,17 +21,17 @@ namespace Dgl.Sparse.Kernels;
 /// on the thread count. Handles rows up to eight vectors where lhs is not broadcast and either the rhs row is the
 /// output row or each rhs element covers whole consecutive vectors of it (edge weights [E, 1], per-head weights
 /// [E, H, 1] with head width a multiple of the vector); other shapes take the unfused path.
-/// <para>The drhs writes (and rhs reads) go through the reversed graph's edge ids. Where those are a permutation,
-/// each entry adds a random line or two to its one gathered g row, which the unfused path reads in edge order; so
-/// the fused pass is chosen (<see cref="Worthwhile"/>) where the edge ids are the identity or the g rows are wide
-/// enough for the saved gather to outweigh them. Measured on the 20M-edge uniform graph, both gradients of x · w
-/// with w [E, 1] (forward ≈ 100 / 160 / 170 / 330 ms for F = 16 / 32 / 64 / 128): permuted ids, fused 340–370 /
-/// 390 / 390–430 / 530–600 ms against unfused 230–250 / 300–320 / 350–400 / 690–760; identity ids, fused 130–140 /
-/// 160–170 / 195–215 ms. H = 4, D = 32: fused 550–740 against 780–910. Every row is prefetched: without it the
-/// narrow rows took 2.5–4× as long (an entry's arithmetic here is long enough that the core does not keep many
-/// gathers in flight on its own, unlike the forward's). Where the fused pass runs over permuted ids with a short rhs
-/// row, that row is first gathered into the walk's order and the gradient scattered back afterwards (see
-/// <see cref="Run"/>).</para>
+/// <para>The rhs reads and drhs writes go through the reversed graph's edge ids, a permutation of the forward's
+/// order in general, so each entry adds one or two random lines to its gathered g row. They are prefetched with that
+/// row, and read with loads no wider than the row: a 64-byte masked load of a 16-byte row of head weights also waits
+/// for the line after it, which nothing prefetched, and that alone had made this pass slower than moving the rhs rows
+/// into walk order and back (2.5× the forward). Measured on the 20M-edge graphs (uniform / R-MAT, kernels alone,
+/// alternating rounds): H = 4, D = 32 in the loop 372–443 / 316 ms against 490–498 / 404 with the rows moved,
+/// forward 225–310 / 160; w [E, 1] at F = 16 139–156 / 125 against 229–269 / 183 (forward 54–70 / 46), at F = 128
+/// 262 on R-MAT against 330 (forward 141). Op level, w [E, 1] at F = 16 / 64 on the uniform graph: 187 / 214 ms
+/// against 203–221 / 340–346 for the unfused pass that narrow rows took before. Every row is prefetched: without
+/// it the narrow rows took 2.5–4× as long (an entry's arithmetic is long enough that the core does not keep many
+/// gathers in flight on its own, unlike the forward's).</para>
 /// </remarks>
 internal static unsafe class SpmmBackwardKernel
 {
@@ -79,13 +79,6 @@ internal static unsafe class SpmmBackwardKernel
     }
 
     /// <summary>
-    /// Whether the fused pass is faster than the unfused one for this graph and row width (see the remarks): always
-    /// where the reversed graph's edge ids are the identity, else for output rows of 512 bytes and more.
-    /// </summary>
-    public static bool Worthwhile<T>(in SparseRows rev, FeatureBroadcast shape) where T : unmanaged =>
-        rev.EdgeIds is null || shape.OutLength * sizeof(T) >= 512;
-
-    /// <summary>
     /// For a broadcast rhs: the s in {1, 2, 4, 8} such that output vector i reads only rhs element i / s and the rhs
     /// row has exactly ceil(slots / s) elements (so drhs is a sum of whole vectors per element), or 0 when there is none.
     /// </summary>
@@ -104,40 +97,15 @@ internal static unsafe class SpmmBackwardKernel
     }
 
     /// <summary>
-    /// Whether <see cref="Run"/> wants a buffer of [edges, RhsLen] (its <c>walkOrder</c> argument): where the reversed
-    /// graph's edge ids are a permutation and the rhs rows are short (broadcast over the output row).
-    /// </summary>
-    public static bool NeedsWalkBuffer<T>(in SparseRows rev, FeatureBroadcast shape) where T : unmanaged =>
-        rev.EdgeIds is not null && VectorPlan<T>.Create(shape).Rhs.Mode != LoadMode.Contiguous;
-
-    /// <summary>
     /// dx [rev.NumRows, OutLen] and dy [edges, RhsLen] from g [rev.NumCols, OutLen] (already divided by in-degree for
     /// mean), x [rev.NumRows, OutLen] and y [edges, RhsLen]; rev is the out-edge CSR (rows are sources).
-    /// <paramref name="walkOrder"/>: scratch of [edges, RhsLen] where <see cref="NeedsWalkBuffer"/> says so.
     /// </summary>
     public static void Run<T>(in SparseRows rev, FeatureBroadcast shape, BinaryOp op, ReadOnlySpan<T> x, ReadOnlySpan<T> y,
-        ReadOnlySpan<T> g, Span<T> dx, Span<T> dy, Span<T> walkOrder = default) where T : unmanaged, IFloatingPointIeee754<T>
+        ReadOnlySpan<T> g, Span<T> dx, Span<T> dy) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Debug.Assert(Supports<T>(shape, op));
         if (rev.NumRows == 0) return;
         var plan = VectorPlan<T>.Create(shape);
-        if (NeedsWalkBuffer<T>(rev, shape))
-        {
-            // Short per-edge rows read and written through permuted edge ids are random lines inside the entry loop,
-            // where they compete with the gathered g rows. Permuting them into the walk's order first (one tight
-            // gather), running the identity walk with the gradient written over them (each entry reads its rhs row
-            // before it stores that row's gradient), and scattering it back (one tight scatter) costs less: H = 4,
-            // D = 32 on the 20M-edge R-MAT graph 535-690 -> 410-520 ms, the uniform graph 510-570 (was 520-585).
-            var eids = rev.EdgeIds!;
-            var rl = shape.RhsLength;
-            if (walkOrder.Length < (long)eids.Length * rl)
-                throw new ArgumentException($"the walk-order buffer holds {walkOrder.Length} elements; expected {(long)eids.Length * rl}", nameof(walkOrder));
-            var walk = walkOrder[..(eids.Length * rl)];
-            EdgePermute.Run<T>(y, walk, eids, rl, gather: true);
-            Run(new SparseRows(rev.NumRows, rev.NumCols, rev.IndPtr, rev.Indices, null), shape, op, x, walk, g, dx, walk);
-            EdgePermute.Run<T>(walk, dy, eids, rl, gather: false);
-            return;
-        }
         var perElement = plan.Rhs.Mode == LoadMode.Contiguous ? 1 : SlotsPerElement<T>(shape, plan.Slots);
         var bounds = RowPartition.ForKernel(rev.IndPtr, rev.NumRows, Math.Max(1, 2 * plan.Slots));
         fixed (long* pPtr = rev.IndPtr)
