@@ -4,9 +4,10 @@ namespace Dgl.Bench;
 
 /// <summary>
 /// g-SDDMM u_dot_v with 4 heads of 32 (attention logits, [E, 4, 1]) on the 20M-edge uniform and R-MAT graphs,
-/// against PyTorch's index_select + multiply + sum, and its backward against our own forward.
+/// against PyTorch's index_select + multiply + sum, and its backward against our own forward and against the best-case
+/// C backward of bench/Dgl.Bench/native/sparse_backward.c.
 /// </summary>
-/// <remarks>Options: --graphs uniform,rmat; --no-torch.</remarks>
+/// <remarks>Options: --graphs uniform,rmat; --no-torch; --no-c; --rounds N (the C program's rounds, default 5).</remarks>
 internal sealed class SddmmBench : IBench
 {
     public string Name => "sddmm";
@@ -45,6 +46,9 @@ internal sealed class SddmmBench : IBench
             if (torch.TryGetValue(key, out var t)) ctx.Report(new BenchRow(Name, key, fwd, "torch", t));
             else ctx.Report(new BenchRow(Name, key, fwd, null, null));
             ctx.Report(new BenchRow(Name, key + "-backward", pair.Backward, "ours-forward", pair.Forward));
+            // Against the best-case C forward and backward (bench/Dgl.Bench/native/sparse_backward.c).
+            var cb = SparseBenchSupport.RunCBackward(ctx, name, ["u_dot_v:128"]);
+            SparseBenchSupport.ReportAgainstCBackward(ctx, Name, key, pair, cb, "u_dot_v:128");
         }
     }
 }

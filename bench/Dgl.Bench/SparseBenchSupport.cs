@@ -107,8 +107,75 @@ internal static partial class SparseBenchSupport
         return result;
     }
 
+    /// <summary>
+    /// Compiles <c>native/sparse_backward.c</c> (our best-case C forward and backward of the sparse ops, see its header)
+    /// into the cache when missing or older than the source; null and a note when gcc or the source is missing.
+    /// </summary>
+    public static string? BackwardCProgram(BenchContext ctx)
+    {
+        var src = Path.Combine(RepoRoot(), "bench", "Dgl.Bench", "native", "sparse_backward.c");
+        if (!File.Exists(src))
+        {
+            ctx.Note($"C backward yardstick skipped: {src} not found");
+            return null;
+        }
+        var exe = Path.Combine(CacheDir(), "sparse_backward");
+        if (File.Exists(exe) && File.GetLastWriteTimeUtc(exe) >= File.GetLastWriteTimeUtc(src)) return exe;
+        var (code, output) = Exec("gcc", ["-O3", "-march=native", "-fopenmp", src, "-o", exe], CacheDir(), null);
+        if (code != 0)
+        {
+            ctx.Note($"C backward yardstick skipped: gcc failed ({code}): {output.Trim()}");
+            return null;
+        }
+        return exe;
+    }
+
+    /// <summary>
+    /// The best-case C forward and backward of each case ("copy_u:16", "u_mul_e:128", …) on a cached graph, at
+    /// ctx.Threads: case → (forward ms, backward ms, median of the rounds' backward/forward). Empty with a note when
+    /// the program cannot be built or fails; skipped with --no-c.
+    /// </summary>
+    public static Dictionary<string, (double Forward, double Backward, double Ratio)> RunCBackward(BenchContext ctx, string graph, IEnumerable<string> cases)
+    {
+        var result = new Dictionary<string, (double, double, double)>(StringComparer.Ordinal);
+        var list = cases.ToArray();
+        if (ctx.Has("--no-c") || list.Length == 0 || BackwardCProgram(ctx) is not { } exe) return result;
+        Console.Error.WriteLine($"  running the C backward yardstick on {graph} …");
+        var rounds = Math.Max(3, ctx.Int("--rounds", 5)).ToString(CultureInfo.InvariantCulture);
+        var (code, output) = Exec(exe, [GraphPath(graph), rounds, .. list], CacheDir(),
+            new(StringComparer.Ordinal) { ["OMP_NUM_THREADS"] = ctx.Threads.ToString(CultureInfo.InvariantCulture) });
+        if (code != 0)
+        {
+            ctx.Note($"C backward yardstick failed on {graph} (exit {code}): {output.Trim()}");
+            return result;
+        }
+        foreach (Match m in BackwardLine().Matches(output))
+        {
+            double D(string g) => double.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
+            result[$"{m.Groups["case"].Value}:{m.Groups["f"].Value}"] = (D("fwd"), D("bwd"), D("ratio"));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Reports a backward row against the C yardstick's backward of the same case (<see cref="RunCBackward"/>), with
+    /// the yardstick's own backward/forward ratio next to ours: what the machine allows, beside what we reach.
+    /// </summary>
+    public static void ReportAgainstCBackward(BenchContext ctx, string bench, string key, (double Forward, double Backward) ours,
+        Dictionary<string, (double Forward, double Backward, double Ratio)> c, string cCase)
+    {
+        if (!c.TryGetValue(cCase, out var cm)) return;
+        ctx.Report(new BenchRow(bench, key + "-backward", ours.Backward, "c-roofline", cm.Backward)
+            .With("ours_bwd_over_fwd", Math.Round(ours.Backward / ours.Forward, 3))
+            .With("c_forward_ms", cm.Forward)
+            .With("c_bwd_over_fwd", cm.Ratio));
+    }
+
     /// <summary>Key of a C roofline timing.</summary>
     public static string CKey(string graph, int f, string kind) => string.Create(CultureInfo.InvariantCulture, $"{graph}|{f}|{kind}");
+
+    [GeneratedRegex(@"RESULT case=(?<case>\w+) F=(?<f>\d+) fwd=(?<fwd>[\d.]+) bwd=(?<bwd>[\d.]+) ratio=(?<ratio>[\d.]+)")]
+    private static partial Regex BackwardLine();
 
     [GeneratedRegex(@"RESULT graph=(?<graph>\w+)\s+F=\s*(?<f>\d+)\s+(?<kind>copysum|weighted)\s+thr=\d+\s+kernel=(?<kernel>\w+)\s+pf=\d+\s+median\s+(?<ms>[\d.]+) ms")]
     private static partial Regex ResultLine();

@@ -8,10 +8,12 @@ namespace Dgl.Bench;
 /// g-SpMM on the 20M-edge uniform and R-MAT graphs: copy_u/sum and the 1/in-degree weighted sum at F = 16, 64, 128
 /// against torch.sparse.mm (CSR) and the C roofline (../shared/perf/spmm.c, best AVX-512 kernel), u_mul_e/sum with
 /// per-head edge weights (H=4, D=32) against PyTorch's index_select + index_add_, and every backward against our
-/// own forward (weighted_grad: the weighted sum with the weight learned, so its backward computes both gradients).
+/// own forward and against the best-case C backward of bench/Dgl.Bench/native/sparse_backward.c (weighted_grad: the
+/// weighted sum with the weight learned, so its backward computes both gradients).
 /// </summary>
 /// <remarks>Options: --graphs uniform,rmat; --widths 16,64,128; --cases copy_u,weighted,weighted_grad,u_mul_e (default
-/// all); --no-torch; --no-c; --rounds N (alternations of our kernel and the C program per width, default 3).</remarks>
+/// all); --no-torch; --no-c (neither C program); --rounds N (alternations of our kernel and the C program per width,
+/// default 3; also the rounds of the C backward yardstick, at least 3, default 5).</remarks>
 internal sealed class SpmmBench : IBench
 {
     public string Name => "spmm";
@@ -64,6 +66,11 @@ internal sealed class SpmmBench : IBench
                 if (kernelOnly.TryGetValue(key + "-backward", out var bk)) row.With("kernel_ms", bk);
                 ctx.Report(row);
             }
+            // The same backward against the best-case C one (bench/Dgl.Bench/native/sparse_backward.c), whose own
+            // backward/forward ratio shows what this machine allows each case.
+            var cCases = backward.Keys.ToDictionary(k => k, CBackwardCase, StringComparer.Ordinal);
+            var cb = SparseBenchSupport.RunCBackward(ctx, name, cCases.Values.Distinct(StringComparer.Ordinal));
+            foreach (var (key, pair) in backward) SparseBenchSupport.ReportAgainstCBackward(ctx, Name, key, pair, cb, cCases[key]);
         }
     }
 
@@ -135,6 +142,14 @@ internal sealed class SpmmBench : IBench
             res[key] = backward[key].Forward;
         }
         return res;
+    }
+
+    /// <summary>The C yardstick's case for one of our keys: "weighted_grad-sum-rmat-F64" → "weighted_grad:64", u_mul_e → "u_mul_e:128".</summary>
+    private static string CBackwardCase(string key)
+    {
+        var kind = key[..key.IndexOf("-sum-", StringComparison.Ordinal)];
+        if (kind == "u_mul_e") return "u_mul_e:128";
+        return $"{kind}:{key[(key.LastIndexOf("-F", StringComparison.Ordinal) + 2)..]}";
     }
 
     /// <summary>Median time of the g-SpMM kernel alone, into an output allocated (and touched) once beforehand.</summary>
