@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dgl.Cli.Models;
 
 namespace Dgl.Cli.Config;
 
@@ -34,9 +35,30 @@ internal sealed class TrainConfig
     public int Hidden { get; set; } = 64;
     public int Layers { get; set; } = 2;
     public int Heads { get; set; } = 4;
-    public double Dropout { get; set; } = 0.5;
-    public double Lr { get; set; } = 0.01;
-    public double WeightDecay { get; set; } = 5e-4;
+    /// <summary>Dropout: as set, else the model's own default (SGC: none, as DGL's), else 0.5.</summary>
+    public double Dropout
+    {
+        get => _dropout ?? ModelZoo.Find(EffectiveModel)?.Dropout ?? 0.5;
+        set => _dropout = value;
+    }
+
+    private double? _dropout;
+    /// <summary>Adam's learning rate: as set, else the model's own default (SGC: 0.2, as DGL's example), else 0.01.</summary>
+    public double Lr
+    {
+        get => _lr ?? ModelZoo.Find(EffectiveModel)?.Lr ?? 0.01;
+        set => _lr = value;
+    }
+
+    /// <summary>Adam's weight decay: as set, else the model's own default (SGC: 5e-6, as DGL's example), else 5e-4.</summary>
+    public double WeightDecay
+    {
+        get => _weightDecay ?? ModelZoo.Find(EffectiveModel)?.WeightDecay ?? 5e-4;
+        set => _weightDecay = value;
+    }
+
+    private double? _lr;
+    private double? _weightDecay;
     public int Epochs { get; set; } = 200;
     public int Patience { get; set; } = 50;
     public int BatchSize { get; set; }

@@ -24,8 +24,10 @@ internal static class GraphLayers
         new("gin", AllTasks, "graph isomorphism network (GINConv with a two-layer MLP, sum aggregation, learned epsilon)",
             (i, o, _, _, gen) => new ConvLayer(new GINConv(new Sequential(new Linear(i, o, generator: gen), new ReLU(), new Linear(o, o, generator: gen)), "sum", learnEps: true))),
         new("sgc", NodeOnly, "simplified graph convolution (SGConv: --layers hops of propagation, one linear map)",
-            (i, o, _, s, gen) => new ConvLayer(new SGConv(i, o, k: s.Layers, cached: true, allowZeroInDegree: true, generator: gen)),
-            SingleLayer: true, Blocks: false),
+            (i, o, _, s, gen) => new ConvLayer(new SGConv(i, o, k: s.Layers, cached: true, allowZeroInDegree: true, generator: gen), selfLoops: true),
+            // DGL's examples/pytorch/sgc: self-loops on the graph, one linear map on fixed features, a large step,
+            // little decay, no dropout.
+            SingleLayer: true, Blocks: false, Lr: 0.2, WeightDecay: 5e-6, Dropout: 0),
         new("appnp", NodeOnly, "APPNP: an MLP whose output is propagated by personalised PageRank (APPNPConv, k=10, alpha=0.1)",
             (i, o, last, _, gen) => last ? new PropagatedDense(i, o, gen) : new DenseLayer(i, o, gen), Blocks: false),
         new("rgcn", NodeOnly, "relational GCN (RelGraphConv, basis regulariser, self-loop; one weight per edge type of a heterogeneous set, one relation otherwise)",
@@ -51,16 +53,28 @@ internal sealed class ConvLayer : Module, IGraphLayer
 {
     private readonly IGraphModule _conv;
     private readonly HeadMode _heads;
+    private readonly bool _selfLoops;
+    private Graph? _lastInput, _lastLooped;
 
-    public ConvLayer(Module conv, HeadMode heads = HeadMode.None)
+    /// <param name="conv">The library's graph module.</param>
+    /// <param name="heads">How a multi-head output becomes one row per node.</param>
+    /// <param name="selfLoops">Run on the graph with exactly one self-loop per node (existing ones removed first), as
+    /// DGL's example for the module prepares its graph.</param>
+    public ConvLayer(Module conv, HeadMode heads = HeadMode.None, bool selfLoops = false)
     {
         _conv = conv as IGraphModule ?? throw new ArgumentException($"{conv.GetType().Name} is not a graph module", nameof(conv));
         _heads = heads;
+        _selfLoops = selfLoops;
         RegisterModule("conv", conv);
     }
 
     public Tensor Forward(Graph graph, Tensor x, Tensor? edgeTypes)
     {
+        if (_selfLoops)
+        {
+            if (!ReferenceEquals(graph, _lastInput)) (_lastInput, _lastLooped) = (graph, graph.RemoveSelfLoop().AddSelfLoop());
+            graph = _lastLooped!;
+        }
         var h = _conv.Forward(graph, x);
         return _heads switch
         {

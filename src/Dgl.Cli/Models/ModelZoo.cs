@@ -11,8 +11,11 @@ namespace Dgl.Cli.Models;
 /// <param name="WidthMultiple">The hidden width must be a multiple of --heads (split across attention heads).</param>
 /// <param name="SingleLayer">The model is one layer whatever --layers says (which sets its propagation hops instead).</param>
 /// <param name="Blocks">Each layer aggregates one hop, so the model trains on sampled blocks (mini-batch node classification).</param>
+/// <param name="Lr">Its learning rate when the user sets none (null: the CLI's 0.01).</param>
+/// <param name="WeightDecay">Its weight decay when the user sets none (null: the CLI's 5e-4).</param>
+/// <param name="Dropout">Its dropout when the user sets none (null: the CLI's 0.5).</param>
 internal sealed record ZooModel(string Name, TaskKind[] Tasks, string Description, Func<int, int, bool, ModelSpec, Generator, Module> MakeLayer,
-    bool WidthMultiple = false, bool SingleLayer = false, bool Blocks = true);
+    bool WidthMultiple = false, bool SingleLayer = false, bool Blocks = true, double? Lr = null, double? WeightDecay = null, double? Dropout = null);
 
 /// <summary>The models <c>dgl train --model</c> knows, per task.</summary>
 internal static class ModelZoo
@@ -25,6 +28,9 @@ internal static class ModelZoo
         new("mlp", AllTasks, "multi-layer perceptron on the node features alone (a baseline that ignores the edges)",
             (i, o, _, _, gen) => new DenseLayer(i, o, gen)),
     ];
+
+    /// <summary>The model named <paramref name="name"/> (any task), or null.</summary>
+    public static ZooModel? Find(string name) => All.FirstOrDefault(x => x.Name == name.Trim().ToLowerInvariant());
 
     /// <summary>The models that serve <paramref name="task"/>.</summary>
     public static IEnumerable<ZooModel> For(TaskKind task) => All.Where(m => m.Tasks.Contains(task));
