@@ -38,20 +38,26 @@ internal static partial class SparseBenchSupport
         ctx.Option("--graphs") is { } s ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : GraphNames;
 
     /// <summary>Compiles spmm.c into the cache (when missing or older than the source); null and a note when gcc or the source is missing.</summary>
-    public static string? CProgram(BenchContext ctx)
+    public static string? CProgram(BenchContext ctx) =>
+        CompileC(ctx, Path.Combine(RepoRoot(), "..", "shared", "perf", "spmm.c"), "spmm", "C roofline");
+
+    /// <summary>
+    /// Compiles a C program into the cache as <paramref name="exeName"/> (gcc -O3 -march=native -fopenmp) when missing
+    /// or older than its source; null and a note naming <paramref name="what"/> when gcc or the source is missing.
+    /// </summary>
+    private static string? CompileC(BenchContext ctx, string src, string exeName, string what)
     {
-        var src = Path.Combine(RepoRoot(), "..", "shared", "perf", "spmm.c");
         if (!File.Exists(src))
         {
-            ctx.Note($"C roofline skipped: {Path.GetFullPath(src)} not found");
+            ctx.Note($"{what} skipped: {Path.GetFullPath(src)} not found");
             return null;
         }
-        var exe = Path.Combine(CacheDir(), "spmm");
+        var exe = Path.Combine(CacheDir(), exeName);
         if (File.Exists(exe) && File.GetLastWriteTimeUtc(exe) >= File.GetLastWriteTimeUtc(src)) return exe;
         var (code, output) = Exec("gcc", ["-O3", "-march=native", "-fopenmp", src, "-o", exe], CacheDir(), null);
         if (code != 0)
         {
-            ctx.Note($"C roofline skipped: gcc failed ({code}): {output.Trim()}");
+            ctx.Note($"{what} skipped: gcc failed ({code}): {output.Trim()}");
             return null;
         }
         return exe;
@@ -111,24 +117,8 @@ internal static partial class SparseBenchSupport
     /// Compiles <c>native/sparse_backward.c</c> (our best-case C forward and backward of the sparse ops, see its header)
     /// into the cache when missing or older than the source; null and a note when gcc or the source is missing.
     /// </summary>
-    public static string? BackwardCProgram(BenchContext ctx)
-    {
-        var src = Path.Combine(RepoRoot(), "bench", "Dgl.Bench", "native", "sparse_backward.c");
-        if (!File.Exists(src))
-        {
-            ctx.Note($"C backward yardstick skipped: {src} not found");
-            return null;
-        }
-        var exe = Path.Combine(CacheDir(), "sparse_backward");
-        if (File.Exists(exe) && File.GetLastWriteTimeUtc(exe) >= File.GetLastWriteTimeUtc(src)) return exe;
-        var (code, output) = Exec("gcc", ["-O3", "-march=native", "-fopenmp", src, "-o", exe], CacheDir(), null);
-        if (code != 0)
-        {
-            ctx.Note($"C backward yardstick skipped: gcc failed ({code}): {output.Trim()}");
-            return null;
-        }
-        return exe;
-    }
+    public static string? BackwardCProgram(BenchContext ctx) =>
+        CompileC(ctx, Path.Combine(RepoRoot(), "bench", "Dgl.Bench", "native", "sparse_backward.c"), "sparse_backward", "C backward yardstick");
 
     /// <summary>
     /// The best-case C forward and backward of each case ("copy_u:16", "u_mul_e:128", …) on a cached graph, at

@@ -42,7 +42,6 @@ internal sealed class TrainConfig
         set => _dropout = value;
     }
 
-    private double? _dropout;
     /// <summary>Adam's learning rate: as set, else the model's own default (SGC: 0.2, as DGL's example), else 0.01.</summary>
     public double Lr
     {
@@ -57,8 +56,8 @@ internal sealed class TrainConfig
         set => _weightDecay = value;
     }
 
-    private double? _lr;
-    private double? _weightDecay;
+    // Null until set: the getters then give the model's own default.
+    private double? _dropout, _lr, _weightDecay;
     public int Epochs { get; set; } = 200;
     public int Patience { get; set; } = 50;
     public int BatchSize { get; set; }

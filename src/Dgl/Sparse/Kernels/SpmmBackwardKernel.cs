@@ -23,9 +23,9 @@ namespace Dgl.Sparse.Kernels;
 /// [E, H, 1] with head width a multiple of the vector); other shapes take the unfused path.
 /// <para>The rhs reads and drhs writes go through the reversed graph's edge ids, a permutation of the forward's
 /// order in general, so each entry adds one or two random lines to its gathered g row. They are prefetched with that
-/// row, and read with loads no wider than the row: a 64-byte masked load of a 16-byte row of head weights also waits
-/// for the line after it, which nothing prefetched, and that alone had made this pass slower than moving the rhs rows
-/// into walk order and back (2.5× the forward). Measured on the 20M-edge graphs (uniform / R-MAT, kernels alone,
+/// row, and read with loads no wider than the row: with a 64-byte masked load, a 16-byte row of head weights also
+/// waited for the line after it, which nothing prefetched (H = 4, D = 32 on the uniform graph took 490–670 ms that
+/// way against 372–443 now), and the pass had lost to moving the rhs rows into walk order and back. Measured on the 20M-edge graphs (uniform / R-MAT, kernels alone,
 /// alternating rounds): H = 4, D = 32 in the loop 372–443 / 316 ms against 490–498 / 404 with the rows moved,
 /// forward 225–310 / 160; w [E, 1] at F = 16 139–156 / 125 against 229–269 / 183 (forward 54–70 / 46), at F = 128
 /// 262 on R-MAT against 330 (forward 141). Op level, w [E, 1] at F = 16 / 64 on the uniform graph: 187 / 214 ms
