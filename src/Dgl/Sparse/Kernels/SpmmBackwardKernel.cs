@@ -300,10 +300,7 @@ internal static unsafe class SpmmBackwardKernel
                     q7 = Simd.MulAdd(x7, g7, 7 % s == 0 ? zero : q6);
                 }
                 var dyr = dys + e * rLen;
-                if (s == 1) Simd.StoreLaneSums(dyr, heads, q0, q1, q2, q3, q4, q5, q6, q7);
-                else if (s == 2) Simd.StoreLaneSums(dyr, heads, q1, q3, q5, q7, zero, zero, zero, zero);
-                else if (s == 4) Simd.StoreLaneSums(dyr, heads, q3, q7, zero, zero, zero, zero, zero, zero);
-                else Simd.StoreLaneSums(dyr, heads, q7, zero, zero, zero, zero, zero, zero, zero);
+                StoreHeadSums(dyr, heads, s, q0, q1, q2, q3, q4, q5, q6, q7);
             }
             var dxr = dxs + r * len;
             Vector512.Store(c0, dxr);
@@ -392,10 +389,7 @@ internal static unsafe class SpmmBackwardKernel
                 // graph, H = 4, D = 32, as separate reductions).
                 if (!contiguousR)
                 {
-                    if (s == 1) Simd.StoreLaneSums(dyr, heads, q0, q1, q2, q3, q4, q5, q6, q7);
-                    else if (s == 2) Simd.StoreLaneSums(dyr, heads, q1, q3, q5, q7, zero, zero, zero, zero);
-                    else if (s == 4) Simd.StoreLaneSums(dyr, heads, q3, q7, zero, zero, zero, zero, zero, zero);
-                    else Simd.StoreLaneSums(dyr, heads, q7, zero, zero, zero, zero, zero, zero, zero);
+                    StoreHeadSums(dyr, heads, s, q0, q1, q2, q3, q4, q5, q6, q7);
                 }
             }
             var dxr = a.DX + r * len;
@@ -436,6 +430,18 @@ internal static unsafe class SpmmBackwardKernel
         if (typeof(TR) != typeof(Loader.Contiguous)) return RhsGradAcc<T, TOp>(run, x, gv, yv);
         StoreSlot(dyr + i * v, RhsGrad<T, TOp>(x, gv, yv), partial, tm, tc);
         return Vector512<T>.Zero;
+    }
+
+    /// <summary>Each head's rhs gradient: the lane sum of its running sum after its last slot (slots of <paramref name="s"/> per head).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreHeadSums<T>(T* dyr, int heads, int s, Vector512<T> q0, Vector512<T> q1, Vector512<T> q2, Vector512<T> q3,
+        Vector512<T> q4, Vector512<T> q5, Vector512<T> q6, Vector512<T> q7) where T : unmanaged
+    {
+        var zero = Vector512<T>.Zero;
+        if (s == 1) Simd.StoreLaneSums(dyr, heads, q0, q1, q2, q3, q4, q5, q6, q7);
+        else if (s == 2) Simd.StoreLaneSums(dyr, heads, q1, q3, q5, q7, zero, zero, zero, zero);
+        else if (s == 4) Simd.StoreLaneSums(dyr, heads, q3, q7, zero, zero, zero, zero, zero, zero);
+        else Simd.StoreLaneSums(dyr, heads, q7, zero, zero, zero, zero, zero, zero, zero);
     }
 
     /// <summary>dlhs accumulation: ∂(a op b)/∂a · g.</summary>
