@@ -117,7 +117,7 @@ internal static partial class SparseBenchSupport
     /// Compiles <c>native/sparse_backward.c</c> (our best-case C forward and backward of the sparse ops, see its header)
     /// into the cache when missing or older than the source; null and a note when gcc or the source is missing.
     /// </summary>
-    public static string? BackwardCProgram(BenchContext ctx) =>
+    private static string? BackwardCProgram(BenchContext ctx) =>
         CompileC(ctx, Path.Combine(RepoRoot(), "bench", "Dgl.Bench", "native", "sparse_backward.c"), "sparse_backward", "C backward yardstick");
 
     /// <summary>

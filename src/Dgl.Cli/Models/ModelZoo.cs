@@ -39,8 +39,7 @@ internal static class ModelZoo
     /// <exception cref="CliException">Unknown for this task; the message lists the valid ones.</exception>
     public static ZooModel Get(string name, TaskKind task)
     {
-        var key = name.Trim().ToLowerInvariant();
-        var m = All.FirstOrDefault(x => x.Name == key);
+        var m = Find(name);
         var valid = string.Join(", ", For(task).Select(x => x.Name));
         if (m is null)
             throw new CliException($"unknown model '{name}' for --task {task.ToString().ToLowerInvariant()}; valid models: {valid}");
