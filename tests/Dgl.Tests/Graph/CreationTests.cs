@@ -66,8 +66,9 @@ public class CreationTests
     public void DifferentLengthsAreRejected()
     {
         var ex = Assert.Throws<ArgumentException>(() => Graph.Create([0, 1, 2], [1, 2]));
-        Assert.Contains("3", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("src has 3 ids", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("dst has 2", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("dst", ex.ParamName);
     }
 
     [Fact]

@@ -44,7 +44,7 @@ public class EdgeSoftmaxTests
         }
     }
 
-    private static double[] Naive(int rows, Func<int, List<int>> edgesOf, double[] x, int h)
+    internal static double[] Naive(int rows, Func<int, List<int>> edgesOf, double[] x, int h)
     {
         var y = new double[x.Length];
         for (var r = 0; r < rows; r++)

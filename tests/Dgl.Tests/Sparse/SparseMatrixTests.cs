@@ -149,4 +149,23 @@ public class SparseMatrixTests
         Close(Dense(Values(v), 1), c.ToDense(), 1e-12, 1e-12, "coalesce");
         GradCheck.Assert(t => (Make(t[0]) + Make(t[0] * 2)).ToDense(), [v.RequireGrad()]);
     }
+
+    [Fact]
+    public void Reductions_scalar_ops_and_transpose_pass_gradcheck()
+    {
+        // Distinct values, so that max and min have one winner per row and column and finite differences see it.
+        var v = Random([6, 2], DType.Float64, 13, -2, 2).RequireGrad();
+        foreach (int? dim in new int?[] { null, 0, 1 })
+        {
+            GradCheck.Assert(t => Make(t[0]).Sum(dim), [v]);
+            GradCheck.Assert(t => Make(t[0]).Mean(dim), [v]);
+            GradCheck.Assert(t => Make(t[0]).Max(dim), [v]);
+            GradCheck.Assert(t => Make(t[0]).Min(dim), [v]);
+        }
+        GradCheck.Assert(t => ((Make(t[0]) * 2.5) / 4).Values, [v]);
+        GradCheck.Assert(t => (-Make(t[0]) - Make(t[0] * 3)).ToDense(), [v]);
+        var x = Random([4, 3, 2], DType.Float64, 14).RequireGrad();
+        GradCheck.Assert(t => Make(t[0]).T.Spmm(t[1]), [v, x]);
+        GradCheck.Assert(t => Make(t[0]).Transpose().Sum(1), [v]);
+    }
 }
