@@ -52,15 +52,10 @@ public static partial class SparseOps
         CheckWeights("gather_mm", x, w);
         if (!index.DType.IsInteger() || index.Rank != 1 || index.Size(0) != x.Size(0))
             throw new TensorShapeException($"gather_mm: index has shape {index.Shape} and dtype {index.DType.Name()}; expected int32/int64 [{x.Size(0)}] (one weight index per row of x)");
-        var types = new long[index.Size(0)];
         var r = w.Size(0);
-        for (var i = 0; i < types.Length; i++)
-        {
-            types[i] = (long)index.GetAsDouble(i);
-            if ((ulong)types[i] >= (ulong)r)
-                throw new ArgumentOutOfRangeException(nameof(index), $"gather_mm: index[{i}] = {types[i]}; expected 0..{r - 1} (w has shape {w.Shape})");
-        }
-        var (offsets, perm) = SegmentGemmKernel.SortByType(types, r);
+        var (offsets, perm) = index.DType == DType.Int32
+            ? SortByIndex<int>(index.AsSpan<int>(), r, w.Shape)
+            : SortByIndex<long>(index.AsSpan<long>(), r, w.Shape);
         var k = w.Size(1);
         var n = w.Size(2);
         var y = Tensor.Uninitialized(Shape.Wrap([x.Size(0), n]), x.DType);
@@ -71,12 +66,24 @@ public static partial class SparseOps
 
         void Run<T>() where T : unmanaged, System.Numerics.INumber<T>
         {
-            var xs = new T[x.NumElements];
-            var ys = new T[y.NumElements];
+            var xs = GC.AllocateUninitializedArray<T>(x.NumElements);
+            var ys = GC.AllocateUninitializedArray<T>(y.NumElements);
             SegmentGemmKernel.GatherRows<T>(x.Span<T>(), perm, xs, k);
             SegmentGemmKernel.Forward<T>(offsets, xs, w.Span<T>(), ys, k, n);
             SegmentGemmKernel.ScatterRows<T>(ys, perm, y.Span<T>(), n);
         }
+    }
+
+    /// <summary>Checks every index against the R weight matrices, then groups the rows by it (stable).</summary>
+    private static (long[] Offsets, int[] Perm) SortByIndex<TI>(ReadOnlySpan<TI> index, int r, Shape wShape)
+        where TI : unmanaged, System.Numerics.IBinaryInteger<TI>
+    {
+        for (var i = 0; i < index.Length; i++)
+        {
+            if (ulong.CreateTruncating(index[i]) >= (ulong)r)
+                throw new ArgumentOutOfRangeException(nameof(index), $"gather_mm: index[{i}] = {index[i]}; expected 0..{r - 1} (w has shape {wShape})");
+        }
+        return SegmentGemmKernel.SortByType(index, r);
     }
 
     private static void CheckWeights(string name, Tensor x, Tensor w)
@@ -121,7 +128,7 @@ public static partial class SparseOps
                 T[]? dys = null;
                 if (_perm is not null)
                 {
-                    dys = new T[grad.NumElements];
+                    dys = GC.AllocateUninitializedArray<T>(grad.NumElements);
                     SegmentGemmKernel.GatherRows(dy, _perm, dys, n);
                     dy = dys;
                 }
@@ -134,7 +141,7 @@ public static partial class SparseOps
                     }
                     else
                     {
-                        var dxs = new T[dx.NumElements];
+                        var dxs = GC.AllocateUninitializedArray<T>(dx.NumElements);
                         SegmentGemmKernel.BackwardInput<T>(_offsets, dy, w.Span<T>(), dxs, k, n);
                         SegmentGemmKernel.ScatterRows<T>(dxs, _perm, dx.Span<T>(), k);
                     }
@@ -145,7 +152,7 @@ public static partial class SparseOps
                     ReadOnlySpan<T> xs = x.Span<T>();
                     if (_perm is not null)
                     {
-                        var buf = new T[x.NumElements];
+                        var buf = GC.AllocateUninitializedArray<T>(x.NumElements);
                         SegmentGemmKernel.GatherRows(xs, _perm, buf, k);
                         xs = buf;
                     }

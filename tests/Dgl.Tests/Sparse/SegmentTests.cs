@@ -126,6 +126,58 @@ public class SegmentTests
         Assert.Throws<ArgumentOutOfRangeException>(() => SparseOps.GatherMM(x, w, Tensor.FromArray(new long[] { 0, 1, 2, 3, 4, 0, 0, 0, 0 })));
         Assert.Throws<TensorShapeException>(() => SparseOps.SegmentMM(x, w, Tensor.FromArray(new long[] { 9 })));
     }
+
+    [Fact]
+    public void GatherMM_over_many_rows_matches_naive_products_for_int32_and_int64_indices_at_any_thread_count()
+    {
+        // 20,000 rows of 4: past the row copies' parallel grain, so their chunks split across threads.
+        const int n = 20_000, k = 4, m = 3, r = 5;
+        var x = Random([n, k], DType.Float64, 4).RequireGrad();
+        var w = Random([r, k, m], DType.Float64, 5).RequireGrad();
+        var gen = new Random(6);
+        var idx = Enumerable.Range(0, n).Select(_ => gen.Next(r)).ToArray();
+        var xv = Values(x);
+        var wv = Values(w);
+        var expected = new double[n * m];
+        for (var i = 0; i < n; i++)
+            for (var o = 0; o < m; o++)
+                for (var q = 0; q < k; q++) expected[i * m + o] += xv[i * k + q] * wv[idx[i] * k * m + q * m + o];
+        var gy = Random([n, m], DType.Float64, 7);
+        (double[] Y, double[] Dx, double[] Dw) Run(Tensor index)
+        {
+            x.Grad = null;
+            w.Grad = null;
+            var y = SparseOps.GatherMM(x, w, index);
+            y.Backward(gy);
+            return (Values(y), Values(x.Grad!), Values(w.Grad!));
+        }
+        var saved = Dgl.Tensors.Kernels.Parallelism.MaxThreads;
+        (double[] Y, double[] Dx, double[] Dw) one, two;
+        try
+        {
+            Dgl.Tensors.Kernels.Parallelism.MaxThreads = 1;
+            one = Run(Tensor.FromArray(idx));
+            Dgl.Tensors.Kernels.Parallelism.MaxThreads = 2;
+            two = Run(Tensor.FromArray(idx.Select(v => (long)v).ToArray()));
+        }
+        finally
+        {
+            Dgl.Tensors.Kernels.Parallelism.MaxThreads = saved;
+        }
+        Close(expected, one.Y, 1e-13, 1e-13, "gather_mm int32");
+        Assert.Equal(one.Y, two.Y);
+        Assert.Equal(one.Dx, two.Dx);
+        Assert.Equal(one.Dw, two.Dw);
+        // dx[i] = gy[i] · w[idx[i]]ᵀ, by hand for a few rows.
+        var g = Values(gy);
+        foreach (var i in new[] { 0, 4097, n - 1 })
+            for (var q = 0; q < k; q++)
+            {
+                var d = 0.0;
+                for (var o = 0; o < m; o++) d += g[i * m + o] * wv[idx[i] * k * m + q * m + o];
+                Assert.Equal(d, one.Dx[i * k + q], 12);
+            }
+    }
 }
 
 public class DegenerateShapeTests

@@ -67,27 +67,48 @@ internal static class SegmentGemmKernel
     }
 
     /// <summary>Stable counting sort of rows by type: offsets per type and perm[p] = the row at sorted position p.</summary>
-    public static (long[] Offsets, int[] Perm) SortByType(ReadOnlySpan<long> types, int numTypes)
+    public static (long[] Offsets, int[] Perm) SortByType<TI>(ReadOnlySpan<TI> types, int numTypes) where TI : unmanaged, IBinaryInteger<TI>
     {
         var offsets = new long[numTypes + 1];
-        foreach (var t in types) offsets[t + 1]++;
+        foreach (var t in types) offsets[int.CreateTruncating(t) + 1]++;
         for (var r = 0; r < numTypes; r++) offsets[r + 1] += offsets[r];
         var next = new long[numTypes];
         Array.Copy(offsets, next, numTypes);
         var perm = new int[types.Length];
-        for (var i = 0; i < types.Length; i++) perm[next[types[i]]++] = i;
+        for (var i = 0; i < types.Length; i++) perm[next[int.CreateTruncating(types[i])]++] = i;
         return (offsets, perm);
     }
 
-    /// <summary>dst[p] = src[perm[p]] row by row (rows of <paramref name="width"/> elements).</summary>
-    public static void GatherRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width) where T : unmanaged
+    /// <summary>dst[p] = src[perm[p]] row by row (rows of <paramref name="width"/> elements), in parallel.</summary>
+    public static unsafe void GatherRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width) where T : unmanaged
     {
-        for (var p = 0; p < perm.Length; p++) src.Slice(perm[p] * width, width).CopyTo(dst.Slice(p * width, width));
+        Debug.Assert(dst.Length >= (long)perm.Length * width);
+        fixed (T* ps = src, pd = dst)
+        {
+            T* s = ps, d = pd;
+            Parallelism.For(perm.Length, RowGrain<T>(width), (p0, p1) =>
+            {
+                var bytes = (long)width * sizeof(T);
+                for (var p = p0; p < p1; p++) Buffer.MemoryCopy(s + (long)perm[p] * width, d + (long)p * width, bytes, bytes);
+            });
+        }
     }
 
-    /// <summary>dst[perm[p]] = src[p] row by row.</summary>
-    public static void ScatterRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width) where T : unmanaged
+    /// <summary>dst[perm[p]] = src[p] row by row, in parallel (perm is a permutation: no row is written twice).</summary>
+    public static unsafe void ScatterRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width) where T : unmanaged
     {
-        for (var p = 0; p < perm.Length; p++) src.Slice(p * width, width).CopyTo(dst.Slice(perm[p] * width, width));
+        Debug.Assert(src.Length >= (long)perm.Length * width);
+        fixed (T* ps = src, pd = dst)
+        {
+            T* s = ps, d = pd;
+            Parallelism.For(perm.Length, RowGrain<T>(width), (p0, p1) =>
+            {
+                var bytes = (long)width * sizeof(T);
+                for (var p = p0; p < p1; p++) Buffer.MemoryCopy(s + (long)p * width, d + (long)perm[p] * width, bytes, bytes);
+            });
+        }
     }
+
+    /// <summary>Rows per parallel chunk: about 64 KiB of copying, so that small inputs stay on one thread.</summary>
+    private static unsafe int RowGrain<T>(int width) where T : unmanaged => Math.Max(64, (64 << 10) / Math.Max(1, width * sizeof(T)));
 }
