@@ -36,10 +36,8 @@ public static partial class SparseOps
     /// var h = SparseOps.GSpMM(g, BinaryOp.Mul, ReduceOp.Sum, x, w);   // Σ over in-edges of w[e] · x[u]
     /// </code>
     /// </example>
-    public static Tensor GSpMM(Graph graph, BinaryOp op, ReduceOp reduce, Tensor? lhs, Tensor? rhs, EdgeTypeKey? etype = null)
-    {
-        return GSpMM(InEdges(graph, etype), op, reduce, lhs, rhs, "gspmm");
-    }
+    public static Tensor GSpMM(Graph graph, BinaryOp op, ReduceOp reduce, Tensor? lhs, Tensor? rhs, EdgeTypeKey? etype = null) =>
+        GSpMM(InEdges(graph, etype), op, reduce, lhs, rhs, "gspmm");
 
     /// <summary>
     /// <see cref="GSpMM(Graph, BinaryOp, ReduceOp, Tensor?, Tensor?, EdgeTypeKey?)"/> with DGL's spelling of the op
@@ -69,10 +67,8 @@ public static partial class SparseOps
     /// </code>
     /// </example>
     public static Tensor GSDDMM(Graph graph, BinaryOp op, Tensor? lhs, Tensor? rhs, Target lhsTarget = Target.Src,
-        Target rhsTarget = Target.Dst, EdgeTypeKey? etype = null)
-    {
-        return GSDDMM(InEdges(graph, etype), op, lhs, rhs, lhsTarget, rhsTarget, "gsddmm");
-    }
+        Target rhsTarget = Target.Dst, EdgeTypeKey? etype = null) =>
+        GSDDMM(InEdges(graph, etype), op, lhs, rhs, lhsTarget, rhsTarget, "gsddmm");
 
     /// <summary>
     /// <see cref="GSDDMM(Graph, BinaryOp, Tensor?, Tensor?, Target, Target, EdgeTypeKey?)"/> with DGL's spelling:

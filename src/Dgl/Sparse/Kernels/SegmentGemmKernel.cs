@@ -80,31 +80,27 @@ internal static class SegmentGemmKernel
     }
 
     /// <summary>dst[p] = src[perm[p]] row by row (rows of <paramref name="width"/> elements), in parallel.</summary>
-    public static unsafe void GatherRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width) where T : unmanaged
-    {
-        Debug.Assert(dst.Length >= (long)perm.Length * width);
-        fixed (T* ps = src, pd = dst)
-        {
-            T* s = ps, d = pd;
-            Parallelism.For(perm.Length, RowGrain<T>(width), (p0, p1) =>
-            {
-                var bytes = (long)width * sizeof(T);
-                for (var p = p0; p < p1; p++) Buffer.MemoryCopy(s + (long)perm[p] * width, d + (long)p * width, bytes, bytes);
-            });
-        }
-    }
+    public static void GatherRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width) where T : unmanaged =>
+        MoveRows(src, perm, dst, width, gather: true);
 
     /// <summary>dst[perm[p]] = src[p] row by row, in parallel (perm is a permutation: no row is written twice).</summary>
-    public static unsafe void ScatterRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width) where T : unmanaged
+    public static void ScatterRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width) where T : unmanaged =>
+        MoveRows(src, perm, dst, width, gather: false);
+
+    private static unsafe void MoveRows<T>(ReadOnlySpan<T> src, int[] perm, Span<T> dst, int width, bool gather) where T : unmanaged
     {
-        Debug.Assert(src.Length >= (long)perm.Length * width);
+        Debug.Assert((gather ? dst.Length : src.Length) >= (long)perm.Length * width);
         fixed (T* ps = src, pd = dst)
         {
             T* s = ps, d = pd;
             Parallelism.For(perm.Length, RowGrain<T>(width), (p0, p1) =>
             {
                 var bytes = (long)width * sizeof(T);
-                for (var p = p0; p < p1; p++) Buffer.MemoryCopy(s + (long)p * width, d + (long)perm[p] * width, bytes, bytes);
+                for (var p = p0; p < p1; p++)
+                {
+                    long from = gather ? perm[p] : p, to = gather ? p : perm[p];
+                    Buffer.MemoryCopy(s + from * width, d + to * width, bytes, bytes);
+                }
             });
         }
     }
